@@ -1,0 +1,15 @@
+"""The supported-pytest matrix: ``nox -s tests`` (or ``make matrix``)."""
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+
+PYTEST_VERSIONS = ["8.0", "8.3", "9.2"]
+
+
+@nox.session
+@nox.parametrize("pytest", PYTEST_VERSIONS)
+def tests(session: nox.Session, pytest: str) -> None:
+    session.install(f"pytest~={pytest}.0", "pytest-xdist", "pytest-asyncio", "-e", ".")
+    session.run("python", "-m", "pytest", *session.posargs)

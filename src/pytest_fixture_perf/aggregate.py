@@ -1,0 +1,181 @@
+"""Pure aggregation of :class:`~pytest_fixture_perf.records.FixtureEvent` records.
+
+No pytest here: :class:`RunData` is fed events (and per-test use counts) and answers
+questions about them. Reporters read a ``RunData``; they never write to it.
+Durations are kept exactly (integer nanoseconds in compact arrays) so that medians and
+percentiles are exact whatever the order in which workers' data arrives.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .records import (
+    ERROR,
+    NOT_PARAMETRIZED,
+    SCOPES,
+    SETUP,
+    SKIPPED,
+    FixtureEvent,
+    FixtureKey,
+)
+from .stats import NS_PER_S, summarize
+
+
+def _new_durations() -> array[int]:
+    return array("q")
+
+
+@dataclass
+class PhaseData:
+    """All durations of one phase (setup or teardown) of one fixture definition."""
+
+    durations_ns: array[int] = field(default_factory=_new_durations)
+    errors: int = 0
+    skipped: int = 0
+
+    def add(self, duration_ns: int, outcome: str) -> None:
+        self.durations_ns.append(duration_ns)
+        if outcome == ERROR:
+            self.errors += 1
+        elif outcome == SKIPPED:
+            self.skipped += 1
+
+    @property
+    def count(self) -> int:
+        return len(self.durations_ns)
+
+    @property
+    def total_ns(self) -> int:
+        return sum(self.durations_ns)
+
+    def stats(self) -> dict[str, float]:
+        return summarize(self.durations_ns)
+
+
+@dataclass
+class FixtureData:
+    """Everything known about one fixture definition (name + location)."""
+
+    name: str
+    location: str
+    scope: str
+    setup: PhaseData = field(default_factory=PhaseData)
+    teardown: PhaseData = field(default_factory=PhaseData)
+    uses: int = 0
+    setups_by_worker: dict[str, int] = field(default_factory=dict)
+    params: dict[str, PhaseData] = field(default_factory=dict)
+
+    @property
+    def key(self) -> FixtureKey:
+        return (self.name, self.location)
+
+    @property
+    def total_ns(self) -> int:
+        return self.setup.total_ns + self.teardown.total_ns
+
+
+class RunData:
+    """The aggregate of a whole run (or of the part of it seen so far)."""
+
+    def __init__(self) -> None:
+        self.fixtures: dict[FixtureKey, FixtureData] = {}
+        self._workers: dict[str, None] = {}
+
+    # -- feeding -------------------------------------------------------------------------
+    def add_events(self, events: Iterable[FixtureEvent]) -> None:
+        fixtures = self.fixtures
+        for event in events:
+            key = (event.name, event.location)
+            data = fixtures.get(key)
+            if data is None:
+                data = fixtures[key] = FixtureData(event.name, event.location, event.scope)
+            self._workers.setdefault(event.worker, None)
+            if event.phase == SETUP:
+                data.setup.add(event.duration_ns, event.outcome)
+                by_worker = data.setups_by_worker
+                by_worker[event.worker] = by_worker.get(event.worker, 0) + 1
+                if event.param_index != NOT_PARAMETRIZED:
+                    param = str(event.param_id)
+                    phase = data.params.get(param)
+                    if phase is None:
+                        phase = data.params[param] = PhaseData()
+                    phase.add(event.duration_ns, event.outcome)
+            else:
+                data.teardown.add(event.duration_ns, event.outcome)
+
+    def add_uses(self, uses: Mapping[FixtureKey, int]) -> None:
+        """Count uses (tests served the fixture's value, from a fresh setup or from cache).
+
+        Uses of a definition that has no setup yet are kept and shown once it has one.
+        """
+        for (name, location), n in uses.items():
+            data = self.fixtures.get((name, location))
+            if data is None:
+                data = self.fixtures[(name, location)] = FixtureData(name, location, "")
+            data.uses += n
+
+    def add_worker(self, worker: str) -> None:
+        self._workers.setdefault(worker, None)
+
+    # -- reading -------------------------------------------------------------------------
+    @property
+    def workers(self) -> list[str]:
+        return sorted(self._workers, key=_worker_sort_key)
+
+    def recorded(self) -> list[FixtureData]:
+        """Fixture definitions with at least one setup, costliest first."""
+        return sorted(
+            (data for data in self.fixtures.values() if data.setup.count),
+            key=lambda data: (-data.total_ns, data.name, data.location),
+        )
+
+    @property
+    def total_setups(self) -> int:
+        return sum(data.setup.count for data in self.fixtures.values())
+
+    @property
+    def total_teardowns(self) -> int:
+        return sum(data.teardown.count for data in self.fixtures.values())
+
+    @property
+    def total_setup_ns(self) -> int:
+        return sum(data.setup.total_ns for data in self.fixtures.values())
+
+    @property
+    def total_teardown_ns(self) -> int:
+        return sum(data.teardown.total_ns for data in self.fixtures.values())
+
+    def by_scope(self) -> dict[str, dict[str, Any]]:
+        result: dict[str, dict[str, Any]] = {}
+        for data in self.fixtures.values():
+            if not data.setup.count:
+                continue
+            entry = result.setdefault(data.scope, {"setups": 0, "seconds": 0.0, "_ns": 0})
+            entry["setups"] += data.setup.count
+            entry["_ns"] += data.total_ns
+        for entry in result.values():
+            entry["seconds"] = entry.pop("_ns") / NS_PER_S
+        order = {scope: i for i, scope in enumerate(SCOPES)}
+        return dict(sorted(result.items(), key=lambda item: order.get(item[0], len(order))))
+
+
+def _worker_sort_key(worker: str) -> tuple[int, int, str]:
+    """``main`` first, then ``gw0, gw1, ..., gw10`` numerically, then anything else."""
+    if worker.startswith("gw") and worker[2:].isdigit():
+        return (1, int(worker[2:]), worker)
+    return (0 if worker == "main" else 2, 0, worker)
+
+
+def aggregate(
+    events: Iterable[FixtureEvent], uses: Mapping[FixtureKey, int] | None = None
+) -> RunData:
+    """Aggregate ``events`` (and optional use counts) into a new :class:`RunData`."""
+    run = RunData()
+    run.add_events(events)
+    if uses:
+        run.add_uses(uses)
+    return run

@@ -1,0 +1,224 @@
+"""The seed-compatible API: ``track_fixture_performance`` and ``FixturePerformanceTracker``.
+
+The plugin times every fixture by itself, so the decorator is optional: under an active
+plugin it is a pass-through (no double counting). Outside pytest (or on a function the
+plugin does not time) it measures the call itself and records it into a tracker.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import AsyncGenerator, Callable, Generator
+from time import perf_counter_ns
+from typing import Any, TypeVar
+
+from .aggregate import RunData
+from .records import ERROR, MAIN_WORKER, NOT_PARAMETRIZED, OK, SETUP, SKIPPED, TEARDOWN
+from .records import FixtureEvent as FixtureEvent
+from .summary import build_summary
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class FixturePerformanceTracker:
+    """Collects fixture timings and summarises them.
+
+    A tracker made with no arguments is standalone: it holds what is recorded into it.
+    The ``fixture_performance_tracker`` fixture returns a tracker bound to the running
+    plugin, whose summary covers every fixture of the run.
+    """
+
+    def __init__(self) -> None:
+        self._run = RunData()
+
+    # -- recording -------------------------------------------------------------------------
+    def record_fixture_setup(
+        self, fixture_name: str, duration: float, scope: str = "function", outcome: str = OK
+    ) -> None:
+        """Record one setup of ``fixture_name`` that took ``duration`` seconds."""
+        self._record(SETUP, fixture_name, scope, round(duration * 1e9), outcome)
+
+    def record_fixture_teardown(
+        self, fixture_name: str, duration: float, scope: str = "function", outcome: str = OK
+    ) -> None:
+        """Record one teardown of ``fixture_name`` that took ``duration`` seconds."""
+        self._record(TEARDOWN, fixture_name, scope, round(duration * 1e9), outcome)
+
+    def _record(self, phase: str, name: str, scope: str, duration_ns: int, outcome: str) -> None:
+        self._run.add_events(
+            [
+                FixtureEvent(
+                    phase, name, "<manual>", scope, NOT_PARAMETRIZED, None, "", MAIN_WORKER,
+                    duration_ns, outcome,
+                )
+            ]
+        )  # fmt: skip
+
+    def reset(self) -> None:
+        """Forget everything recorded into this tracker."""
+        self._run = RunData()
+
+    # -- reading ---------------------------------------------------------------------------
+    def get_performance_summary(self) -> dict[str, Any]:
+        """The summary dictionary (keys documented in the README)."""
+        return build_summary(self._run, complete=False, scope="worker")
+
+
+_default_tracker: FixturePerformanceTracker | None = None
+
+
+def get_tracker() -> FixturePerformanceTracker:
+    """The process-wide standalone tracker that ``track_fixture_performance`` records into
+    when it is given no tracker and no plugin times the call (the seed's ``get_tracker``)."""
+    global _default_tracker
+    if _default_tracker is None:
+        _default_tracker = FixturePerformanceTracker()
+    return _default_tracker
+
+
+def _sink_for(tracker: FixturePerformanceTracker | None) -> Callable[..., None]:
+    if tracker is not None:
+        return tracker._record
+    from .plugin import active_recorder
+
+    recorder = active_recorder()
+    if recorder is not None and recorder.enabled:
+        return recorder.record_manual
+    return get_tracker()._record
+
+
+def _plugin_times_this_call() -> bool:
+    from .plugin import active_recorder
+
+    recorder = active_recorder()
+    return recorder is not None and recorder.is_timing_setup()
+
+
+def _outcome(exc: BaseException) -> str:
+    import pytest
+
+    return SKIPPED if isinstance(exc, pytest.skip.Exception) else ERROR
+
+
+def track_fixture_performance(
+    scope: str = "function",
+    *,
+    name: str | None = None,
+    tracker: FixturePerformanceTracker | None = None,
+) -> Callable[[F], F]:
+    """Time a fixture (put it *under* ``@pytest.fixture``) or any function.
+
+    Works on plain, generator, coroutine and async-generator functions. When the
+    pytest-fixture-perf plugin is already timing the call (any fixture setup under an
+    active plugin) it does nothing, so nothing is counted twice. Otherwise the setup
+    (and, for generators, the teardown after ``yield``) is recorded into ``tracker``, or
+    into the running plugin's data, or into :func:`get_tracker`.
+    """
+
+    def decorate(func: F) -> F:
+        label = name or func.__name__
+
+        def measure(phase: str, start: int, outcome: str) -> None:
+            _sink_for(tracker)(phase, label, scope, perf_counter_ns() - start, outcome)
+
+        if inspect.isasyncgenfunction(func):
+
+            @functools.wraps(func)
+            async def async_gen_wrapper(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
+                if _plugin_times_this_call():
+                    async for value in func(*args, **kwargs):
+                        yield value
+                    return
+                agen = func(*args, **kwargs)
+                start, outcome = perf_counter_ns(), OK
+                try:
+                    value = await agen.__anext__()
+                except StopAsyncIteration:
+                    measure(SETUP, start, outcome)
+                    return
+                except BaseException as exc:
+                    measure(SETUP, start, _outcome(exc))
+                    raise
+                measure(SETUP, start, outcome)
+                yield value
+                start = perf_counter_ns()
+                try:
+                    async for value in agen:  # a well-formed fixture yields once
+                        yield value
+                except BaseException as exc:
+                    outcome = _outcome(exc)
+                    raise
+                finally:
+                    measure(TEARDOWN, start, outcome)
+
+            return async_gen_wrapper  # type: ignore[return-value]
+
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def coroutine_wrapper(*args: Any, **kwargs: Any) -> Any:
+                if _plugin_times_this_call():
+                    return await func(*args, **kwargs)
+                start, outcome = perf_counter_ns(), OK
+                try:
+                    return await func(*args, **kwargs)
+                except BaseException as exc:
+                    outcome = _outcome(exc)
+                    raise
+                finally:
+                    measure(SETUP, start, outcome)
+
+            return coroutine_wrapper  # type: ignore[return-value]
+
+        if inspect.isgeneratorfunction(func):
+
+            @functools.wraps(func)
+            def generator_wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+                if _plugin_times_this_call():
+                    return (yield from func(*args, **kwargs))
+                gen = func(*args, **kwargs)
+                start, outcome = perf_counter_ns(), OK
+                try:
+                    value = next(gen)
+                except StopIteration as stop:
+                    measure(SETUP, start, outcome)
+                    return stop.value
+                except BaseException as exc:
+                    measure(SETUP, start, _outcome(exc))
+                    raise
+                measure(SETUP, start, outcome)
+                sent = yield value
+                start = perf_counter_ns()
+                try:
+                    while True:  # a well-formed fixture yields once; pass on any more
+                        sent = yield gen.send(sent)
+                except StopIteration as stop:
+                    return stop.value
+                except BaseException as exc:
+                    outcome = _outcome(exc)
+                    raise
+                finally:
+                    measure(TEARDOWN, start, outcome)
+
+            return generator_wrapper  # type: ignore[return-value]
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if _plugin_times_this_call():
+                return func(*args, **kwargs)
+            start, outcome = perf_counter_ns(), OK
+            try:
+                return func(*args, **kwargs)
+            except BaseException as exc:
+                outcome = _outcome(exc)
+                raise
+            finally:
+                measure(SETUP, start, outcome)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+__all__ = ["FixturePerformanceTracker", "get_tracker", "track_fixture_performance"]
