@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,18 @@ def gt(phase, name, seconds=0.0):
         handle.write(f"{phase} {name} {os.getpid()}\\n")
 '''
 
-INI = """
-[pytest]
-asyncio_default_fixture_loop_scope = function
-"""
+
+def _asyncio_ini() -> str:
+    """pytest-asyncio >= 0.24 warns unless the fixture loop scope is set; older ones warn
+    when it is."""
+    try:
+        major, minor = (int(part) for part in version("pytest-asyncio").split(".")[:2])
+    except (PackageNotFoundError, ValueError):
+        return ""
+    return "asyncio_default_fixture_loop_scope = function\n" if (major, minor) >= (0, 24) else ""
+
+
+INI = "[pytest]\n" + _asyncio_ini()
 
 
 class Suite:

@@ -9,6 +9,7 @@ reporting at the end of the session.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import warnings
@@ -254,7 +255,5 @@ class FixturePerfPlugin:
             self._warn(f"fixture timing disabled for the rest of the run: {self.recorder.error}")
 
     def _warn(self, message: str) -> None:
-        try:
+        with contextlib.suppress(Exception):  # -W error: never fail the user's test
             warnings.warn(FixturePerfWarning(message), stacklevel=2)
-        except Exception:  # -W error: never let our problem fail the user's test
-            pass

@@ -293,7 +293,7 @@ def _declared_param_id(fixturedef: pytest.FixtureDef[Any], index: int, param: ob
     value = param
     explicit: object = None
     if type(param).__name__ == "ParameterSet":  # pytest.param(...)
-        values = getattr(param, "values", ())
+        values: tuple[object, ...] = tuple(getattr(param, "values", ()))
         value = values[0] if len(values) == 1 else values
         explicit = getattr(param, "id", None)
     if ids is not None:

@@ -1,0 +1,146 @@
+"""Options: validation errors are one clean line; the terminal section follows the options."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import Suite
+
+TESTS = """
+import time, pytest
+
+@pytest.fixture
+def alpha():
+    time.sleep(0.02)
+
+@pytest.fixture
+def beta():
+    pass
+
+def test_one(alpha, beta): pass
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--fixture-perf-top", "-3"],
+            "--fixture-perf-top: expected a whole number >= 0, got '-3'",
+        ),
+        (["--fixture-perf-top=ten"], "--fixture-perf-top: expected a whole number >= 0, got 'ten'"),
+        (["--fixture-perf-json", "."], "--fixture-perf-json: cannot write '.': it is a directory"),
+    ],
+)
+def test_bad_values_are_usage_errors(suite: Suite, args: list[str], message: str) -> None:
+    suite.pytester.makepyfile(TESTS)
+    result = suite.pytester.runpytest_subprocess(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert [line for line in result.errlines if line] == [f"ERROR: {message}"]
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_unwritable_json_directory(suite: Suite) -> None:
+    suite.pytester.makepyfile(TESTS)
+    locked = suite.path / "locked"
+    locked.mkdir(mode=0o500)
+    try:
+        result = suite.pytester.runpytest_subprocess(f"--fixture-perf-json={locked}/out.json")
+    finally:
+        locked.chmod(0o700)
+    import os
+
+    if os.geteuid() == 0:  # root may write anywhere: the path is then valid
+        assert result.ret == 0
+        assert (locked / "out.json").exists()
+    else:
+        assert result.ret == pytest.ExitCode.USAGE_ERROR
+        assert [line for line in result.errlines if line] == [
+            f"ERROR: --fixture-perf-json: cannot write '{locked}/out.json': "
+            f"directory {locked} is not writable"
+        ]
+
+
+def test_json_path_below_a_file(suite: Suite) -> None:
+    suite.pytester.makepyfile(TESTS)
+    (suite.path / "afile").write_text("")
+    result = suite.pytester.runpytest_subprocess("--fixture-perf-json=afile/out.json")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert [line for line in result.errlines if line] == [
+        f"ERROR: --fixture-perf-json: cannot write 'afile/out.json': "
+        f"{suite.path / 'afile'} is not a directory"
+    ]
+
+
+def test_json_creates_directories_and_ini(suite: Suite) -> None:
+    suite.pytester.makepyfile(TESTS)
+    suite.pytester.makeini("[pytest]\nfixture_perf_json = reports/deep/perf.json\n")
+    result = suite.pytester.runpytest()
+    assert result.ret == 0
+    assert (suite.path / "reports" / "deep" / "perf.json").exists()
+
+
+def test_bad_ini_value(suite: Suite) -> None:
+    suite.pytester.makepyfile(TESTS)
+    suite.pytester.makeini("[pytest]\nfixture_perf_top = -1\n")
+    result = suite.pytester.runpytest_subprocess()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert [line for line in result.errlines if line] == [
+        "ERROR: ini option fixture_perf_top: expected a whole number >= 0, got '-1'"
+    ]
+
+
+def test_terminal_section(suite: Suite) -> None:
+    suite.pytester.makepyfile(TESTS)
+    result, _doc = suite.run("-p", "no:asyncio")
+    result.stdout.re_match_lines(
+        [
+            r"=+ fixture performance =+",
+            r"2 setups, 2 teardowns, \S+ in fixtures \(\d+% of \S+ session wall time\)",
+            r"top 2 of 2 fixtures by total time:",
+            r"fixture +scope +location +setups +total +mean +p95 +max +teardown",
+            r"alpha +function +\S*terminal_section\.py:3 +1 +\d+\.\dms .*",
+            r"beta +function +\S*terminal_section\.py:7 +1 .*",
+        ]
+    )
+
+
+def test_top_limits_and_zero_hides(suite: Suite) -> None:
+    suite.pytester.makepyfile(TESTS)
+    result, _doc = suite.run("--fixture-perf-top=1", "-p", "no:asyncio")
+    result.stdout.fnmatch_lines(["top 1 of 2 fixtures by total time:", "alpha *"])
+    assert "beta " not in result.stdout.str()
+    result, doc = suite.run("--fixture-perf-top=0", "-p", "no:asyncio")
+    assert "fixture performance" not in result.stdout.str()
+    assert doc["run"]["total_fixture_setups"] == 2  # the JSON is still complete
+
+
+def test_json_written_once_atomically(suite: Suite) -> None:
+    suite.pytester.makepyfile(TESTS)
+    _result, doc = suite.run()
+    assert doc["schema_version"] == 1
+    leftovers = [p.name for p in suite.path.iterdir() if p.name.endswith(".tmp")]
+    assert leftovers == []
+
+
+def test_tracking_failure_never_fails_tests(suite: Suite) -> None:
+    """An internal error disables tracking with one warning; the tests are unaffected."""
+    suite.pytester.makeconftest(
+        """
+def pytest_sessionstart(session):
+    recorder = session.config.pluginmanager.get_plugin("fixture_perf_session_recorder")
+    recorder._infos = None  # simulate a bug inside the recorder
+"""
+    )
+    suite.pytester.makepyfile(TESTS)
+    result, doc = suite.run("-W", "error::pytest_fixture_perf.plugin.FixturePerfWarning")
+    result.assert_outcomes(passed=1)
+    result, doc = suite.run()
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*FixturePerfWarning: fixture timing disabled for the rest of the run: TypeError*",
+            "fixture timing was disabled during the run: TypeError*",
+        ]
+    )
+    assert doc["run"]["tracking_error"].startswith("TypeError")
