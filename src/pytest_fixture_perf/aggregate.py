@@ -78,6 +78,27 @@ class FixtureData:
         return self.setup.total_ns + self.teardown.total_ns
 
 
+@dataclass
+class FixtureTotals:
+    """Counts and sums of one fixture definition: what a live summary needs, and what the
+    live store keeps per worker (no per-event durations)."""
+
+    name: str
+    location: str
+    scope: str
+    setups: int = 0
+    teardowns: int = 0
+    setup_ns: int = 0
+    teardown_ns: int = 0
+    max_setup_ns: int = 0
+    uses: int = 0
+    setups_by_worker: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_ns(self) -> int:
+        return self.setup_ns + self.teardown_ns
+
+
 class RunData:
     """The aggregate of a whole run (or of the part of it seen so far)."""
 
@@ -124,7 +145,7 @@ class RunData:
     # -- reading -------------------------------------------------------------------------
     @property
     def workers(self) -> list[str]:
-        return sorted(self._workers, key=_worker_sort_key)
+        return sorted(self._workers, key=worker_sort_key)
 
     def recorded(self) -> list[FixtureData]:
         """Fixture definitions with at least one setup, costliest first."""
@@ -149,6 +170,16 @@ class RunData:
     def total_teardown_ns(self) -> int:
         return sum(data.teardown.total_ns for data in self.fixtures.values())
 
+    def totals(self) -> list[FixtureTotals]:
+        return [
+            FixtureTotals(
+                data.name, data.location, data.scope, data.setup.count, data.teardown.count,
+                data.setup.total_ns, data.teardown.total_ns,
+                max(data.setup.durations_ns, default=0), data.uses, dict(data.setups_by_worker),
+            )
+            for data in self.fixtures.values()
+        ]  # fmt: skip
+
     def by_scope(self) -> dict[str, dict[str, Any]]:
         result: dict[str, dict[str, Any]] = {}
         for data in self.fixtures.values():
@@ -163,7 +194,7 @@ class RunData:
         return dict(sorted(result.items(), key=lambda item: order.get(item[0], len(order))))
 
 
-def _worker_sort_key(worker: str) -> tuple[int, int, str]:
+def worker_sort_key(worker: str) -> tuple[int, int, str]:
     """``main`` first, then ``gw0, gw1, ..., gw10`` numerically, then anything else."""
     if worker.startswith("gw") and worker[2:].isdigit():
         return (1, int(worker[2:]), worker)

@@ -62,7 +62,9 @@ class FixturePerformanceTracker:
     # -- reading ---------------------------------------------------------------------------
     def get_performance_summary(self) -> dict[str, Any]:
         """The summary dictionary (keys documented in the README)."""
-        return build_summary(self._run, complete=False, scope="worker")
+        return build_summary(
+            self._run.totals(), workers=self._run.workers, complete=False, scope="worker"
+        )
 
 
 _default_tracker: FixturePerformanceTracker | None = None

@@ -10,7 +10,10 @@ reporting at the end of the session.
 from __future__ import annotations
 
 import contextlib
+import enum
 import os
+import shutil
+import sqlite3
 import time
 import warnings
 from collections.abc import Generator
@@ -20,14 +23,17 @@ from typing import Any
 
 import pytest
 
+from . import live
 from ._version import __version__
-from .aggregate import RunData
+from .aggregate import RunData, worker_sort_key
 from .api import FixturePerformanceTracker
 from .jsonreport import write_json
+from .live import LiveWriter
 from .recorder import Recorder
 from .records import MAIN_WORKER
 from .summary import build_summary
 from .terminal import write_terminal_summary
+from .transport import ATTRIBUTE, TransportError, decode_batch, encode_batch
 
 DEFAULT_TOP = 10
 PLUGIN_NAME = "fixture_perf_session"
@@ -53,7 +59,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Write the run's fixture timings as JSON (schema_version 1) to PATH. "
         "Ini: fixture_perf_json.",
     )
+    group.addoption(
+        "--fixture-perf-live",
+        choices=("auto", "off"),
+        default=None,
+        help="auto (default): local xdist workers share a live SQLite view of the run, so "
+        "that fixture_performance_tracker sees every worker; off: each worker sees itself. "
+        "Ini: fixture_perf_live.",
+    )
     parser.addini("fixture_perf_top", "Default for --fixture-perf-top.", default=None)
+    parser.addini("fixture_perf_live", "Default for --fixture-perf-live.", default=None)
     parser.addini("fixture_perf_json", "Default for --fixture-perf-json.", default=None)
 
 
@@ -61,6 +76,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 class Options:
     top: int
     json_path: Path | None
+    live: bool = True
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Options:
@@ -85,7 +101,10 @@ class Options:
             problem = _unwritable(json_path)
             if problem:
                 raise pytest.UsageError(f"{json_source}: cannot write {json_text!r}: {problem}")
-        return cls(top=top, json_path=json_path)
+        live_text, live_source = _option_or_ini(config, "fixture_perf_live")
+        if live_text not in (None, "auto", "off"):
+            raise pytest.UsageError(f"{live_source}: expected 'auto' or 'off', got {live_text!r}")
+        return cls(top=top, json_path=json_path, live=live_text != "off")
 
 
 def _option_or_ini(config: pytest.Config, name: str) -> tuple[str | None, str]:
@@ -129,6 +148,10 @@ def pytest_configure(config: pytest.Config) -> None:
     plugin = FixturePerfPlugin(config, options)
     config.pluginmanager.register(plugin, PLUGIN_NAME)
     config.pluginmanager.register(plugin.recorder, PLUGIN_NAME + "_recorder")
+    if config.pluginmanager.hasplugin("xdist"):
+        from .xdist_hooks import XdistControllerHooks
+
+        config.pluginmanager.register(XdistControllerHooks(plugin), PLUGIN_NAME + "_xdist")
     _active.append(plugin.recorder)
 
 
@@ -164,27 +187,68 @@ class RunTracker(FixturePerformanceTracker):
         return self._plugin.summary()
 
 
+class Role(enum.Enum):
+    SERIAL = "serial"  # no xdist (or -n 0): this process runs the tests and reports
+    WORKER = "worker"  # an xdist worker: runs tests, ships records to the controller
+    CONTROLLER = "controller"  # the xdist controller: runs no test, aggregates and reports
+
+
+def detect_role(config: pytest.Config) -> Role:
+    """From the config, never from ``PYTEST_XDIST_WORKER`` (inherited by inner runs).
+
+    Valid from ``pytest_sessionstart`` on: xdist registers its ``dsession`` plugin in a
+    ``trylast`` ``pytest_configure`` (and not at all for ``-n 0`` or ``--collect-only``).
+    """
+    if hasattr(config, "workerinput"):
+        return Role.WORKER
+    if config.pluginmanager.get_plugin("dsession") is not None:
+        return Role.CONTROLLER
+    return Role.SERIAL
+
+
 class FixturePerfPlugin:
     """One per pytest session: moves records from the recorder into the run's data between
-    tests, and reports at the end."""
+    tests (and, on an xdist worker, onto each test report for the controller), and
+    reports at the end (serial run or controller)."""
 
     def __init__(self, config: pytest.Config, options: Options) -> None:
         self.config = config
         self.options = options
         worker = getattr(config, "workerinput", {}).get("workerid", MAIN_WORKER)
         self.recorder = Recorder(config.rootpath, worker)
+        self.role = Role.WORKER if hasattr(config, "workerinput") else Role.SERIAL
         self.run = RunData()
         self.complete = False
         self._started = time.perf_counter()
         self._started_at = time.time()
         self.session_seconds = 0.0
         self._warned = False
+        #: Worker only: the live store shared by local workers, when there is one.
+        self.live: LiveWriter | None = None
+        #: Controller only: the per-run directory of the live store.
+        self.live_dir: Path | None = None
+        #: Controller only: workers that died (id -> xdist's error text).
+        self.lost_workers: dict[str, str] = {}
+        #: Controller only: per worker, fixtures set up but never torn down.
+        self.worker_open_setups: dict[str, int] = {}
+        #: Controller only: workers whose recording was disabled (id -> cause).
+        self.worker_errors: dict[str, str] = {}
 
     # -- test boundaries -------------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self) -> None:
         self._started = time.perf_counter()
         self._started_at = time.time()
+        self.role = detect_role(self.config)
+        if self.role is not Role.CONTROLLER:
+            self.run.add_worker(self.recorder.worker)
+        if self.role is Role.WORKER:
+            path = self.config.workerinput.get(live.WORKERINPUT_KEY)  # type: ignore[attr-defined]
+            if path:
+                try:
+                    self.live = LiveWriter(Path(path), self.recorder.worker)
+                except (sqlite3.Error, OSError) as exc:
+                    self._live_failed(exc)
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
         self.recorder.current_test = nodeid
@@ -197,46 +261,122 @@ class FixturePerfPlugin:
         try:
             if call.when == "teardown":
                 self.recorder.count_uses(item)
-            self.flush()
+            blob = self.flush()
+            if blob is not None:
+                setattr(report, ATTRIBUTE, blob)
         except Exception as exc:
             self.recorder.disable(exc)
         self._warn_if_disabled()
         return report
 
-    def flush(self) -> None:
-        """Move what the recorder buffered into the run's data."""
+    def flush(self) -> str | None:
+        """Move what the recorder buffered into the run's data. On a worker, also return
+        it encoded for the controller."""
         recorder = self.recorder
-        if recorder.buffer or recorder.uses:
-            events, uses = recorder.drain()
-            self.run.add_events(events)
-            self.run.add_uses(uses)
+        if not (recorder.buffer or recorder.uses):
+            return None
+        events, uses = recorder.drain()
+        self.run.add_events(events)
+        self.run.add_uses(uses)
+        if self.role is not Role.WORKER:
+            return None
+        if self.live is not None:
+            self.live.add(events, uses)
+        return encode_batch(recorder.worker, events, uses)
+
+    def pytest_runtest_logfinish(self) -> None:
+        """Between tests: publish this worker's totals to the live store (throttled)."""
+        if self.live is not None:
+            try:
+                self.live.write()
+            except sqlite3.Error as exc:
+                self._live_failed(exc)
+
+    def _live_failed(self, exc: BaseException) -> None:
+        if self.live is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self.live.close()
+        self.live = None
+        self._warn(f"live view limited to this worker: {type(exc).__name__}: {exc}")
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """On the controller: take in a batch that a worker attached to a test report."""
+        if self.role is Role.CONTROLLER:
+            blob = getattr(report, ATTRIBUTE, None)
+            if blob is not None:
+                setattr(report, ATTRIBUTE, None)  # never counted twice
+                self.ingest(blob)
+
+    def ingest(self, blob: object) -> None:
+        try:
+            if not isinstance(blob, str):
+                raise TransportError(f"expected a str batch, got {type(blob).__name__}")
+            worker, events, uses = decode_batch(blob)
+        except TransportError as exc:
+            self._warn(f"ignored a batch of fixture records from a worker: {exc}")
+            return
+        self.run.add_worker(worker)
+        self.run.add_events(events)
+        self.run.add_uses(uses)
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self) -> None:
-        # trylast: fixtures left over by an interrupted run are torn down before this.
+        # trylast: fixtures left over by an interrupted run are torn down before this, and
+        # on a worker xdist sends workeroutput after this.
         try:
-            self.flush()
+            blob = self.flush()
+            if blob is not None:
+                self.config.workeroutput[ATTRIBUTE] = blob  # type: ignore[attr-defined]
         except Exception as exc:
             self.recorder.disable(exc)
+        if self.live is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self.live.write(force=True)
+                self.live.close()
+            self.live = None
+        if self.role is Role.WORKER:
+            workeroutput = self.config.workeroutput  # type: ignore[attr-defined]
+            workeroutput[ATTRIBUTE + "_error"] = self.recorder.error
+            workeroutput[ATTRIBUTE + "_open_setups"] = self.recorder.open_setups
+            return
         self.session_seconds = time.perf_counter() - self._started
         self.complete = True
-        self.run.add_worker(self.recorder.worker)
-        if self.options.json_path is not None and not hasattr(self.config, "workerinput"):
+        if self.live_dir is not None:
+            shutil.rmtree(self.live_dir, ignore_errors=True)
+        if self.options.json_path is not None:
             try:
                 write_json(self.options.json_path, self.run, self.run_info())
             except OSError as exc:
                 self._warn(f"could not write {self.options.json_path}: {exc}")
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.options.top:
+        if self.options.top and self.role is not Role.WORKER:
             write_terminal_summary(terminalreporter, self)
 
     # -- reading ---------------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
-        """The summary of the run so far, including what is still buffered."""
-        if self.recorder.buffer or self.recorder.uses:
-            self.flush()
-        return build_summary(self.run, complete=self.complete, scope="run")
+        """The summary of the run so far, including what is still buffered.
+
+        On a worker it covers every local worker through the live store, or this worker
+        alone (``"scope": "worker"``) when there is none (remote workers, live off).
+        """
+        self.flush()
+        if self.live is not None:
+            try:
+                self.live.write(force=True)
+                totals, reporting = self.live.read()
+            except sqlite3.Error as exc:
+                self._live_failed(exc)
+            else:
+                workers = sorted(set(reporting) | {self.recorder.worker}, key=worker_sort_key)
+                return build_summary(
+                    totals, workers=workers, complete=False, scope="run",
+                    workers_reporting=sorted(reporting, key=worker_sort_key),
+                )  # fmt: skip
+        scope = "worker" if self.role is Role.WORKER else "run"
+        return build_summary(
+            self.run.totals(), workers=self.run.workers, complete=self.complete, scope=scope
+        )
 
     def run_info(self) -> dict[str, Any]:
         return {
@@ -244,8 +384,11 @@ class FixturePerfPlugin:
             "session_seconds": self.session_seconds,
             "pytest_version": pytest.__version__,
             "plugin_version": __version__,
-            "open_setups": self.recorder.open_setups,
+            "mode": self.role.value,
+            "open_setups": self.recorder.open_setups + sum(self.worker_open_setups.values()),
+            "lost_workers": dict(self.lost_workers),
             "tracking_error": self.recorder.error,
+            "worker_errors": dict(self.worker_errors),
         }
 
     # -- problems --------------------------------------------------------------------------

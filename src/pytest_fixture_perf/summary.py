@@ -1,44 +1,23 @@
-"""The ``get_performance_summary()`` dictionary (public API, documented in the README)."""
+"""The ``get_performance_summary()`` dictionary (public API, documented in the README).
+
+Built from :class:`~pytest_fixture_perf.aggregate.FixtureTotals`, which both the in-process
+:class:`~pytest_fixture_perf.aggregate.RunData` and the cross-worker live store provide.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from .aggregate import FixtureData, RunData
+from .aggregate import FixtureTotals
+from .records import SCOPES
 from .stats import NS_PER_S
 
 #: How many fixtures ``summary["slowest"]`` lists.
 SLOWEST_COUNT = 10
 
 
-def _by_name(run: RunData) -> dict[str, dict[str, Any]]:
-    """Per fixture *name* (definitions overriding one another are summed)."""
-    grouped: dict[str, list[FixtureData]] = {}
-    for data in run.fixtures.values():
-        if data.setup.count:
-            grouped.setdefault(data.name, []).append(data)
-    result: dict[str, dict[str, Any]] = {}
-    for name in sorted(grouped):
-        definitions = grouped[name]
-        setups = sum(d.setup.count for d in definitions)
-        setup_ns = sum(d.setup.total_ns for d in definitions)
-        teardown_ns = sum(d.teardown.total_ns for d in definitions)
-        result[name] = {
-            "scope": definitions[0].scope,
-            "setups": setups,
-            "teardowns": sum(d.teardown.count for d in definitions),
-            "uses": sum(d.uses for d in definitions),
-            "setup_seconds": setup_ns / NS_PER_S,
-            "teardown_seconds": teardown_ns / NS_PER_S,
-            "total_seconds": (setup_ns + teardown_ns) / NS_PER_S,
-            "mean_seconds": setup_ns / setups / NS_PER_S,
-            "max_seconds": max(max(d.setup.durations_ns) for d in definitions) / NS_PER_S,
-            "workers": _merge_counts(d.setups_by_worker for d in definitions),
-        }
-    return result
-
-
-def _merge_counts(counts: Any) -> dict[str, int]:
+def _merge_counts(counts: Iterable[dict[str, int]]) -> dict[str, int]:
     merged: dict[str, int] = {}
     for mapping in counts:
         for key, n in mapping.items():
@@ -46,37 +25,72 @@ def _merge_counts(counts: Any) -> dict[str, int]:
     return dict(sorted(merged.items()))
 
 
+def _by_name(totals: list[FixtureTotals]) -> dict[str, dict[str, Any]]:
+    """Per fixture *name* (definitions overriding one another are summed)."""
+    grouped: dict[str, list[FixtureTotals]] = {}
+    for t in totals:
+        grouped.setdefault(t.name, []).append(t)
+    result: dict[str, dict[str, Any]] = {}
+    for name in sorted(grouped):
+        defs = grouped[name]
+        setups = sum(d.setups for d in defs)
+        setup_ns = sum(d.setup_ns for d in defs)
+        teardown_ns = sum(d.teardown_ns for d in defs)
+        result[name] = {
+            "scope": defs[0].scope,
+            "setups": setups,
+            "teardowns": sum(d.teardowns for d in defs),
+            "uses": sum(d.uses for d in defs),
+            "setup_seconds": setup_ns / NS_PER_S,
+            "teardown_seconds": teardown_ns / NS_PER_S,
+            "total_seconds": (setup_ns + teardown_ns) / NS_PER_S,
+            "mean_seconds": setup_ns / setups / NS_PER_S,
+            "max_seconds": max(d.max_setup_ns for d in defs) / NS_PER_S,
+            "workers": _merge_counts(d.setups_by_worker for d in defs),
+        }
+    return result
+
+
 def build_summary(
-    run: RunData,
+    totals: Iterable[FixtureTotals],
     *,
+    workers: list[str],
     complete: bool,
     scope: str = "run",
     workers_reporting: list[str] | None = None,
 ) -> dict[str, Any]:
-    """The summary of ``run``.
+    """The summary over ``totals``.
 
-    ``scope`` is ``"run"`` when ``run`` covers every worker of the run so far and
-    ``"worker"`` when it covers only the calling process.
+    ``scope`` is ``"run"`` when ``totals`` cover every worker of the run so far and
+    ``"worker"`` when they cover only the calling process.
     """
-    slowest = [
-        {
-            "name": data.name,
-            "location": data.location,
-            "scope": data.scope,
-            "setups": data.setup.count,
-            "total_seconds": data.total_ns / NS_PER_S,
-        }
-        for data in run.recorded()[:SLOWEST_COUNT]
-    ]
-    workers = run.workers
+    recorded = sorted(
+        (t for t in totals if t.setups),
+        key=lambda t: (-t.total_ns, t.name, t.location),
+    )
+    by_scope: dict[str, dict[str, Any]] = {}
+    for t in recorded:
+        entry = by_scope.setdefault(t.scope, {"setups": 0, "seconds": 0.0})
+        entry["setups"] += t.setups
+        entry["seconds"] += t.total_ns / NS_PER_S
+    order = {name: i for i, name in enumerate(SCOPES)}
     return {
-        "total_fixture_setups": run.total_setups,
-        "total_fixture_teardowns": run.total_teardowns,
-        "total_setup_seconds": run.total_setup_ns / NS_PER_S,
-        "total_teardown_seconds": run.total_teardown_ns / NS_PER_S,
-        "by_scope": run.by_scope(),
-        "fixtures": _by_name(run),
-        "slowest": slowest,
+        "total_fixture_setups": sum(t.setups for t in recorded),
+        "total_fixture_teardowns": sum(t.teardowns for t in recorded),
+        "total_setup_seconds": sum(t.setup_ns for t in recorded) / NS_PER_S,
+        "total_teardown_seconds": sum(t.teardown_ns for t in recorded) / NS_PER_S,
+        "by_scope": dict(sorted(by_scope.items(), key=lambda kv: order.get(kv[0], len(order)))),
+        "fixtures": _by_name(recorded),
+        "slowest": [
+            {
+                "name": t.name,
+                "location": t.location,
+                "scope": t.scope,
+                "setups": t.setups,
+                "total_seconds": t.total_ns / NS_PER_S,
+            }
+            for t in recorded[:SLOWEST_COUNT]
+        ],
         "workers": workers,
         "workers_reporting": workers if workers_reporting is None else workers_reporting,
         "complete": complete,

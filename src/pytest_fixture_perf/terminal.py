@@ -73,16 +73,44 @@ def write_terminal_summary(terminalreporter: Any, plugin: FixturePerfPlugin) -> 
     tr.write_sep("=", "fixture performance")
     fixture_seconds = (run.total_setup_ns + run.total_teardown_ns) / NS_PER_S
     session = plugin.session_seconds
-    share = f" ({fixture_seconds / session:.0%} of {format_seconds(session)} session wall time)"
+    workers = [w for w in run.workers if w != "main"]
+    if workers:
+        capacity = session * len(workers)
+        share = (
+            f" ({fixture_seconds / capacity:.0%} of {len(workers)} workers x "
+            f"{format_seconds(session)} session wall time)"
+        )
+    else:
+        share = f" ({fixture_seconds / session:.0%} of {format_seconds(session)} session wall time)"
     tr.write_line(
         f"{run.total_setups} setups, {run.total_teardowns} teardowns, "
         f"{format_seconds(fixture_seconds)} in fixtures" + (share if session > 0 else "")
     )
+    for worker, error in sorted(plugin.lost_workers.items()):
+        tr.write_line(
+            f"worker {worker} crashed ({error}): its finished tests' fixtures are included; "
+            "fixtures it had open were never torn down",
+            red=True,
+        )
+    for worker, error in sorted(plugin.worker_errors.items()):
+        tr.write_line(f"fixture timing was disabled on worker {worker}: {error}", yellow=True)
     recorded = run.recorded()
     if recorded:
         top = recorded[: plugin.options.top]
         tr.write_line(f"top {len(top)} of {len(recorded)} fixtures by total time:")
         for line in format_table(top, tr._tw.fullwidth):
             tr.write_line(line)
+    repeated = [  # worth knowing: a costly session fixture paid once per worker
+        data
+        for data in recorded[: plugin.options.top]
+        if data.scope == "session" and len(data.setups_by_worker) > 1 and data.total_ns >= 1e6
+    ]
+    for data in repeated:
+        n = len(data.setups_by_worker)
+        tr.write_line(
+            f"session fixture {data.name} ran on {n} workers: "
+            f"{format_seconds(data.total_ns / NS_PER_S)} in total "
+            f"({format_seconds(data.setup.stats()['mean'])} per setup)"
+        )
     if plugin.recorder.error:
         tr.write_line(f"fixture timing was disabled during the run: {plugin.recorder.error}")

@@ -1,0 +1,164 @@
+"""The live whole-run view: one SQLite file (WAL) shared by the local xdist workers.
+
+The controller makes a per-run directory and hands its path to popen workers through
+``workerinput``. Each worker keeps pending per-fixture totals in memory and upserts them
+in one transaction between tests (never inside a timed region), at most every
+``WRITE_INTERVAL`` seconds, and whenever a test asks for the summary. Readers only touch
+the small pre-aggregated table, so a whole-run query stays well under a millisecond
+however many events are behind it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from .aggregate import FixtureTotals
+from .records import SETUP, FixtureEvent, FixtureKey
+
+FILENAME = "live.sqlite"
+#: ``workerinput`` key carrying the live store's path to local workers.
+WORKERINPUT_KEY = "fixture_perf_live"
+WRITE_INTERVAL = 0.25  # seconds between a worker's writes while tests run
+BUSY_TIMEOUT_MS = 10_000
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS fixture_totals (
+    worker TEXT NOT NULL,
+    name TEXT NOT NULL,
+    location TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    setups INTEGER NOT NULL DEFAULT 0,
+    teardowns INTEGER NOT NULL DEFAULT 0,
+    setup_ns INTEGER NOT NULL DEFAULT 0,
+    teardown_ns INTEGER NOT NULL DEFAULT 0,
+    max_setup_ns INTEGER NOT NULL DEFAULT 0,
+    uses INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (worker, name, location)
+);
+CREATE TABLE IF NOT EXISTS workers (
+    worker TEXT PRIMARY KEY,
+    updated_at REAL NOT NULL
+);
+"""
+
+UPSERT = """
+INSERT INTO fixture_totals
+    (worker, name, location, scope, setups, teardowns, setup_ns, teardown_ns, max_setup_ns, uses)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (worker, name, location) DO UPDATE SET
+    setups = setups + excluded.setups,
+    teardowns = teardowns + excluded.teardowns,
+    setup_ns = setup_ns + excluded.setup_ns,
+    teardown_ns = teardown_ns + excluded.teardown_ns,
+    max_setup_ns = MAX(max_setup_ns, excluded.max_setup_ns),
+    uses = uses + excluded.uses,
+    scope = CASE WHEN scope = '' THEN excluded.scope ELSE scope END
+"""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA synchronous = NORMAL")
+    return connection
+
+
+def create(directory: Path) -> Path:
+    """Create the live store in ``directory`` (controller side); return its path."""
+    path = directory / FILENAME
+    connection = connect(path)
+    try:
+        connection.executescript(SCHEMA)
+    finally:
+        connection.close()
+    return path
+
+
+class LiveWriter:
+    """A worker's side: accumulate totals, write them in batches, read the whole run."""
+
+    def __init__(self, path: Path, worker: str) -> None:
+        self.worker = worker
+        self._connection = connect(path)
+        self._connection.executescript(SCHEMA)
+        self._pending: dict[FixtureKey, FixtureTotals] = {}
+        self._last_write = 0.0
+
+    def add(self, events: Iterable[FixtureEvent], uses: Mapping[FixtureKey, int]) -> None:
+        pending = self._pending
+        for e in events:
+            totals = pending.get((e.name, e.location))
+            if totals is None:
+                totals = pending[(e.name, e.location)] = FixtureTotals(e.name, e.location, e.scope)
+            if e.phase == SETUP:
+                totals.setups += 1
+                totals.setup_ns += e.duration_ns
+                totals.max_setup_ns = max(totals.max_setup_ns, e.duration_ns)
+            else:
+                totals.teardowns += 1
+                totals.teardown_ns += e.duration_ns
+        for (name, location), n in uses.items():
+            totals = pending.get((name, location))
+            if totals is None:
+                totals = pending[(name, location)] = FixtureTotals(name, location, "")
+            totals.uses += n
+
+    def write(self, *, force: bool = False) -> None:
+        """Upsert what is pending, in one transaction (throttled unless ``force``)."""
+        now = time.monotonic()
+        if not force and now - self._last_write < WRITE_INTERVAL:
+            return
+        self._last_write = now
+        rows = [
+            (self.worker, t.name, t.location, t.scope, t.setups, t.teardowns, t.setup_ns,
+             t.teardown_ns, t.max_setup_ns, t.uses)
+            for t in self._pending.values()
+        ]  # fmt: skip
+        connection = self._connection
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            connection.executemany(UPSERT, rows)
+            connection.execute(
+                "INSERT INTO workers (worker, updated_at) VALUES (?, ?) "
+                "ON CONFLICT (worker) DO UPDATE SET updated_at = excluded.updated_at",
+                (self.worker, time.time()),
+            )
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        self._pending.clear()
+
+    def read(self) -> tuple[list[FixtureTotals], list[str]]:
+        """Whole-run totals (summed over workers) and the workers that have written."""
+        return read_totals(self._connection)
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def read_totals(connection: sqlite3.Connection) -> tuple[list[FixtureTotals], list[str]]:
+    merged: dict[FixtureKey, FixtureTotals] = {}
+    rows = connection.execute(
+        "SELECT worker, name, location, scope, setups, teardowns, setup_ns, teardown_ns,"
+        " max_setup_ns, uses FROM fixture_totals"
+    ).fetchall()
+    for worker, name, location, scope, setups, teardowns, setup_ns, teardown_ns, mx, uses in rows:
+        t = merged.get((name, location))
+        if t is None:
+            t = merged[(name, location)] = FixtureTotals(name, location, scope)
+        t.scope = t.scope or scope
+        t.setups += setups
+        t.teardowns += teardowns
+        t.setup_ns += setup_ns
+        t.teardown_ns += teardown_ns
+        t.max_setup_ns = max(t.max_setup_ns, mx)
+        t.uses += uses
+        if setups:
+            t.setups_by_worker[worker] = t.setups_by_worker.get(worker, 0) + setups
+    workers = [row[0] for row in connection.execute("SELECT worker FROM workers")]
+    return list(merged.values()), workers
