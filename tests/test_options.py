@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Suite
+from conftest import INI, Suite
 
 TESTS = """
 import time, pytest
@@ -74,7 +74,7 @@ def test_json_path_below_a_file(suite: Suite) -> None:
 
 def test_json_creates_directories_and_ini(suite: Suite) -> None:
     suite.pytester.makepyfile(TESTS)
-    suite.pytester.makeini("[pytest]\nfixture_perf_json = reports/deep/perf.json\n")
+    suite.pytester.makeini(INI + "fixture_perf_json = reports/deep/perf.json\n")
     result = suite.pytester.runpytest()
     assert result.ret == 0
     assert (suite.path / "reports" / "deep" / "perf.json").exists()
@@ -82,7 +82,7 @@ def test_json_creates_directories_and_ini(suite: Suite) -> None:
 
 def test_bad_ini_value(suite: Suite) -> None:
     suite.pytester.makepyfile(TESTS)
-    suite.pytester.makeini("[pytest]\nfixture_perf_top = -1\n")
+    suite.pytester.makeini(INI + "fixture_perf_top = -1\n")
     result = suite.pytester.runpytest_subprocess()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert [line for line in result.errlines if line] == [

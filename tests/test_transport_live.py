@@ -1,0 +1,93 @@
+"""The worker->controller encoding and the live SQLite store, without pytest sessions."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import time
+from pathlib import Path
+
+import pytest
+
+from pytest_fixture_perf import live
+from pytest_fixture_perf.aggregate import aggregate
+from pytest_fixture_perf.records import FixtureEvent
+from pytest_fixture_perf.transport import TransportError, decode_batch, encode_batch
+
+
+def make_events(worker: str, n: int) -> list[FixtureEvent]:
+    return [
+        FixtureEvent(
+            "setup" if i % 2 == 0 else "teardown", f"fix{i % 5}", f"tests/conftest.py:{i % 5}",
+            "function", i % 3 - 1, None if i % 3 == 0 else f"p{i % 3 - 1}",
+            f"tests/test_x.py::test_{i // 4}", worker, 1000 + i, "ok" if i % 7 else "error",
+        )
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def test_batch_round_trip_is_exact() -> None:
+    events = make_events("gw3", 50)
+    uses = {("fix1", "tests/conftest.py:1"): 4, ("other", "x.py:9"): 1}
+    blob = encode_batch("gw3", events, uses)
+    assert isinstance(blob, str)
+    json.loads(blob)  # plain JSON: safe for execnet and pytest-reportlog
+    worker, decoded, decoded_uses = decode_batch(blob)
+    assert (worker, decoded, decoded_uses) == ("gw3", events, uses)
+
+
+@pytest.mark.parametrize(
+    "blob", ["not json", '{"v": 99}', '{"v": 1, "w": "gw0", "d": [], "t": [], "e": [[1]]}', "[]"]
+)
+def test_bad_batches_raise_transport_error(blob: str) -> None:
+    with pytest.raises(TransportError):
+        decode_batch(blob)
+
+
+def _write(path: str, worker: str, n: int) -> None:
+    writer = live.LiveWriter(Path(path), worker)
+    events = make_events(worker, n)
+    for start in range(0, n, 10):
+        writer.add(events[start : start + 10], {("fix0", "tests/conftest.py:0"): 1})
+        writer.write(force=True)
+    writer.close()
+
+
+def test_live_store_sums_concurrent_workers(tmp_path: Path) -> None:
+    path = live.create(tmp_path)
+    workers = [f"gw{i}" for i in range(4)]
+    procs = [
+        multiprocessing.get_context("spawn").Process(target=_write, args=(str(path), w, 200))
+        for w in workers
+    ]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(60)
+        assert proc.exitcode == 0
+    reader = live.LiveWriter(path, "reader")
+    totals, reporting = reader.read()
+    reader.close()
+    assert sorted(reporting) == workers
+    expected = aggregate([e for w in workers for e in make_events(w, 200)])
+    by_key = {(t.name, t.location): t for t in totals}
+    for key, data in expected.fixtures.items():
+        t = by_key[key]
+        assert (t.setups, t.teardowns) == (data.setup.count, data.teardown.count)
+        assert (t.setup_ns, t.teardown_ns) == (data.setup.total_ns, data.teardown.total_ns)
+        assert t.max_setup_ns == max(data.setup.durations_ns)
+        assert t.setups_by_worker == data.setups_by_worker
+    assert by_key[("fix0", "tests/conftest.py:0")].uses == 4 * 20
+
+
+def test_live_writes_are_throttled(tmp_path: Path) -> None:
+    writer = live.LiveWriter(live.create(tmp_path), "gw0")
+    writer.add(make_events("gw0", 2), {})
+    writer.write()
+    writer.add(make_events("gw0", 2), {})
+    writer.write()  # within WRITE_INTERVAL: kept pending
+    assert sum(t.setups for t in writer.read()[0]) == 1
+    time.sleep(live.WRITE_INTERVAL)
+    writer.write()
+    assert sum(t.setups for t in writer.read()[0]) == 2
+    writer.close()
