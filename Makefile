@@ -25,8 +25,8 @@ test: $(STAMP)
 	$(MAKE) lint types
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests examples benchmarks noxfile.py
-	$(BIN)/ruff format --check src tests examples benchmarks noxfile.py
+	$(BIN)/ruff check src tests examples benchmarks scripts noxfile.py
+	$(BIN)/ruff format --check src tests examples benchmarks scripts noxfile.py
 
 types: $(STAMP)
 	$(BIN)/mypy

@@ -1,0 +1,120 @@
+"""Overhead of pytest-fixture-perf on a synthetic suite: plugin off vs on, interleaved.
+
+    python benchmarks/overhead.py [--tests 3000] [--rounds 5] [--quick]
+
+The suite has N tests, each using 5 cheap fixtures (one session, one module, two
+function-scoped of which one depends on the other, one yield fixture). Modes run
+interleaved (A B C A B C ...) to spread machine noise evenly; for each mode the medians
+of wall and CPU time (user+sys of the pytest process tree) are printed with their ratio
+to plugin-off. The ``per fixture`` column divides the CPU difference by the number of
+real setups (each with its teardown).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CONFTEST = """
+import pytest
+
+@pytest.fixture(scope="session")
+def s1():
+    return 1
+
+@pytest.fixture(scope="module")
+def m1(s1):
+    return s1
+
+@pytest.fixture
+def f1():
+    return 1
+
+@pytest.fixture
+def f2(f1):
+    return f1
+
+@pytest.fixture
+def y1():
+    yield 1
+"""
+
+TEST_MODULE = """
+import pytest
+
+@pytest.mark.parametrize("i", range({n}))
+def test_t(i, s1, m1, f2, y1):
+    pass
+"""
+
+MODES = {
+    "off": ["-p", "no:fixture_perf"],
+    "on": [],
+    "on+json": ["--fixture-perf-json", "{tmp}/perf.json"],
+}
+
+
+def write_suite(root: Path, tests: int, modules: int = 10) -> int:
+    """Write the suite; return the number of real fixture setups per serial run."""
+    (root / "conftest.py").write_text(CONFTEST)
+    per_module = tests // modules
+    for m in range(modules):
+        (root / f"test_m{m}.py").write_text(TEST_MODULE.format(n=per_module))
+    n = per_module * modules
+    return 1 + modules + 3 * n  # s1 once, m1 per module, f1 f2 y1 per test
+
+
+def run(root: Path, args: list[str]) -> tuple[float, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:asyncio",
+         "--fixture-perf-top=0" if "no:fixture_perf" not in args else "-q", *args],
+        cwd=root, check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tests", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--workers", nargs="+", default=["0", "2"], help="-n values")
+    parser.add_argument("--quick", action="store_true", help="300 tests, 2 rounds (for CI)")
+    args = parser.parse_args()
+    if args.quick:
+        args.tests, args.rounds = 300, 2
+    with tempfile.TemporaryDirectory(prefix="fixture-perf-bench-") as tmp:
+        root = Path(tmp)
+        setups = write_suite(root, args.tests)
+        print(f"suite: {args.tests} tests, {setups} fixture setups per serial run, "
+              f"{args.rounds} interleaved rounds, python {sys.version.split()[0]}")  # fmt: skip
+        for n in args.workers:
+            results: dict[str, list[tuple[float, float]]] = {mode: [] for mode in MODES}
+            for _ in range(args.rounds):
+                for mode, extra in MODES.items():
+                    extra = [a.replace("{tmp}", tmp) for a in extra]
+                    results[mode].append(run(root, ["-n", n, *extra]))
+            base_wall = statistics.median(w for w, _ in results["off"])
+            base_cpu = statistics.median(c for _, c in results["off"])
+            print(f"\n-n {n}: mode      wall    ratio     cpu    ratio   per fixture (cpu)")
+            for mode, samples in results.items():
+                wall = statistics.median(w for w, _ in samples)
+                cpu = statistics.median(c for _, c in samples)
+                per_fixture = (cpu - base_cpu) / setups * 1e6
+                print(f"       {mode:<8} {wall:6.2f}s  {wall / base_wall:6.3f}  {cpu:6.2f}s  "
+                      f"{cpu / base_cpu:6.3f}   {per_fixture:+.2f} us")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
