@@ -16,7 +16,6 @@ import shutil
 import sqlite3
 import time
 import warnings
-from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,8 @@ from .terminal import write_terminal_summary
 from .transport import ATTRIBUTE, TransportError, decode_batch, encode_batch
 
 DEFAULT_TOP = 10
+#: Buffered records that make a serial run flush at the next test start.
+FLUSH_THRESHOLD = 4096
 PLUGIN_NAME = "fixture_perf_session"
 
 
@@ -148,10 +149,6 @@ def pytest_configure(config: pytest.Config) -> None:
     plugin = FixturePerfPlugin(config, options)
     config.pluginmanager.register(plugin, PLUGIN_NAME)
     config.pluginmanager.register(plugin.recorder, PLUGIN_NAME + "_recorder")
-    if config.pluginmanager.hasplugin("xdist"):
-        from .xdist_hooks import XdistControllerHooks
-
-        config.pluginmanager.register(XdistControllerHooks(plugin), PLUGIN_NAME + "_xdist")
     _active.append(plugin.recorder)
 
 
@@ -240,9 +237,19 @@ class FixturePerfPlugin:
         self._started = time.perf_counter()
         self._started_at = time.time()
         self.role = detect_role(self.config)
-        if self.role is not Role.CONTROLLER:
+        # Role-specific hooks are registered only where they are needed: a serial run pays
+        # for two plain hook calls per test and nothing else.
+        pluginmanager = self.config.pluginmanager
+        if self.role is Role.CONTROLLER:
+            from .xdist_hooks import ControllerHooks
+
+            pluginmanager.register(ControllerHooks(self), PLUGIN_NAME + "_controller")
+        else:
             self.run.add_worker(self.recorder.worker)
         if self.role is Role.WORKER:
+            from .xdist_hooks import WorkerHooks
+
+            pluginmanager.register(WorkerHooks(self), PLUGIN_NAME + "_worker")
             path = self.config.workerinput.get(live.WORKERINPUT_KEY)  # type: ignore[attr-defined]
             if path:
                 try:
@@ -250,42 +257,50 @@ class FixturePerfPlugin:
                 except (sqlite3.Error, OSError) as exc:
                     self._live_failed(exc)
 
-    def pytest_runtest_logstart(self, nodeid: str) -> None:
-        self.recorder.current_test = nodeid
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """Before the test's fixtures are set up."""
+        self.recorder.current_test = item.nodeid
+        if len(self.recorder.buffer) >= FLUSH_THRESHOLD and self.role is not Role.WORKER:
+            self.flush()  # bound the buffer (a worker flushes at every report)
+        if self.recorder.error and not self._warned:
+            self._warn_disabled()
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(
-        self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        report = yield
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        """After the test ran, before its fixtures are torn down: count what it used."""
         try:
-            if call.when == "teardown":
-                self.recorder.count_uses(item)
-            blob = self.flush()
-            if blob is not None:
-                setattr(report, ATTRIBUTE, blob)
+            self.recorder.count_uses(item)
         except Exception as exc:
             self.recorder.disable(exc)
-        self._warn_if_disabled()
-        return report
+        if self.recorder.error and not self._warned:
+            self._warn_disabled()
+
+    def _warn_disabled(self) -> None:
+        self._warned = True
+        self._warn(f"fixture timing disabled for the rest of the run: {self.recorder.error}")
 
     def flush(self) -> str | None:
         """Move what the recorder buffered into the run's data. On a worker, also return
-        it encoded for the controller."""
+        it encoded for the controller (None when there was nothing)."""
         recorder = self.recorder
         if not (recorder.buffer or recorder.uses):
             return None
-        events, uses = recorder.drain()
-        self.run.add_events(events)
-        self.run.add_uses(uses)
-        if self.role is not Role.WORKER:
+        try:
+            events, uses = recorder.drain()
+            self.run.add_events(events)
+            self.run.add_uses(uses)
+            if self.role is not Role.WORKER:
+                return None
+            if self.live is not None:
+                self.live.add(events, uses)
+            return encode_batch(recorder.worker, events, uses)
+        except Exception as exc:
+            recorder.disable(exc)
             return None
-        if self.live is not None:
-            self.live.add(events, uses)
-        return encode_batch(recorder.worker, events, uses)
 
-    def pytest_runtest_logfinish(self) -> None:
-        """Between tests: publish this worker's totals to the live store (throttled)."""
+    def publish_live(self) -> None:
+        """On a worker, between tests: publish totals to the live store (throttled)."""
         if self.live is not None:
             try:
                 self.live.write()
@@ -299,15 +314,8 @@ class FixturePerfPlugin:
         self.live = None
         self._warn(f"live view limited to this worker: {type(exc).__name__}: {exc}")
 
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """On the controller: take in a batch that a worker attached to a test report."""
-        if self.role is Role.CONTROLLER:
-            blob = getattr(report, ATTRIBUTE, None)
-            if blob is not None:
-                setattr(report, ATTRIBUTE, None)  # never counted twice
-                self.ingest(blob)
-
     def ingest(self, blob: object) -> None:
+        """On the controller: take in a batch from a worker."""
         try:
             if not isinstance(blob, str):
                 raise TransportError(f"expected a str batch, got {type(blob).__name__}")
@@ -323,12 +331,9 @@ class FixturePerfPlugin:
     def pytest_sessionfinish(self) -> None:
         # trylast: fixtures left over by an interrupted run are torn down before this, and
         # on a worker xdist sends workeroutput after this.
-        try:
-            blob = self.flush()
-            if blob is not None:
-                self.config.workeroutput[ATTRIBUTE] = blob  # type: ignore[attr-defined]
-        except Exception as exc:
-            self.recorder.disable(exc)
+        blob = self.flush()
+        if blob is not None:
+            self.config.workeroutput[ATTRIBUTE] = blob  # type: ignore[attr-defined]
         if self.live is not None:
             with contextlib.suppress(sqlite3.Error):
                 self.live.write(force=True)
@@ -392,11 +397,6 @@ class FixturePerfPlugin:
         }
 
     # -- problems --------------------------------------------------------------------------
-    def _warn_if_disabled(self) -> None:
-        if self.recorder.error and not self._warned:
-            self._warned = True
-            self._warn(f"fixture timing disabled for the rest of the run: {self.recorder.error}")
-
     def _warn(self, message: str) -> None:
         with contextlib.suppress(Exception):  # -W error: never fail the user's test
             warnings.warn(FixturePerfWarning(message), stacklevel=2)

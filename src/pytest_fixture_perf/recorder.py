@@ -117,6 +117,7 @@ class Recorder:
         self._infos: dict[object, FixtureInfo | None] = {}
         self._stack: list[list[int]] = []
         self._pending: dict[object, _Live] = {}
+        self._scope_names: dict[object, str] = {}
 
     # -- the hot path ----------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -137,7 +138,7 @@ class Recorder:
         stack = self._stack
         frame = [0]
         stack.append(frame)
-        finalizers: list[Callable[[], object]] = getattr(fixturedef, "_finalizers", [])
+        finalizers: list[Callable[[], object]] = fixturedef._finalizers
         n_before = len(finalizers)
         outcome = OK
         start = perf_counter_ns()
@@ -162,7 +163,10 @@ class Recorder:
                 else:
                     param_index = NOT_PARAMETRIZED
                     param_id = None
-                scope = request.scope
+                try:  # request.scope goes through a slow enum property: cache its name
+                    scope = self._scope_names[request._scope]
+                except (KeyError, AttributeError):
+                    scope = self._scope_name(request)
                 self.buffer.append(
                     (SETUP, info, scope, param_index, param_id, self.current_test,
                      inclusive - frame[0], outcome)
@@ -190,6 +194,13 @@ class Recorder:
             (TEARDOWN, live.info, live.scope, live.param_index, live.param_id,
              self.current_test, end - live.start_ns, live.outcome)
         )  # fmt: skip
+
+    def _scope_name(self, request: pytest.FixtureRequest) -> str:
+        scope = request.scope
+        key = getattr(request, "_scope", None)
+        if key is not None:
+            self._scope_names[key] = scope
+        return scope
 
     # -- at test boundaries ----------------------------------------------------------------
     def count_uses(self, item: pytest.Item) -> None:
@@ -253,6 +264,8 @@ class Recorder:
         func = fixturedef.func
         if getattr(func, "__name__", "") == "get_direct_param_fixture_func":
             info = None  # the pseudo-fixture of @pytest.mark.parametrize: nothing runs
+        elif not isinstance(getattr(fixturedef, "_finalizers", None), list):
+            info = None  # not a FixtureDef as we know it: leave it alone
         else:
             params = fixturedef.params
             param_ids = None

@@ -1,9 +1,9 @@
-"""Controller-side pytest-xdist hooks, registered only when xdist is installed.
+"""pytest-xdist hooks: one class per role, registered only in a process with that role.
 
-Only plain data crosses from workers: a JSON string per test report (taken in by
-``FixturePerfPlugin.pytest_runtest_logreport``) and, at a worker's end, a last one in its
-``workeroutput`` (taken in here). A worker that crashes sends no ``workeroutput``: what
-its finished tests recorded has already arrived on their reports.
+Only plain data crosses from workers: a JSON string attached to each test report that has
+records, and at a worker's end a last one in its ``workeroutput``. A worker that crashes
+sends no ``workeroutput``: what its finished test phases recorded has already arrived on
+their reports.
 """
 
 from __future__ import annotations
@@ -23,9 +23,32 @@ if TYPE_CHECKING:
     from .plugin import FixturePerfPlugin
 
 
-class XdistControllerHooks:
+class WorkerHooks:
+    """On a worker: ship each test phase's records on its report."""
+
     def __init__(self, plugin: FixturePerfPlugin) -> None:
         self.plugin = plugin
+
+    @pytest.hookimpl(tryfirst=True)  # before xdist serializes the report for the controller
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        blob = self.plugin.flush()
+        if blob is not None:
+            setattr(report, ATTRIBUTE, blob)
+        if report.when == "teardown":
+            self.plugin.publish_live()
+
+
+class ControllerHooks:
+    """On the controller: hand the live store to local workers, take in their records."""
+
+    def __init__(self, plugin: FixturePerfPlugin) -> None:
+        self.plugin = plugin
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        blob = getattr(report, ATTRIBUTE, None)
+        if blob is not None:
+            setattr(report, ATTRIBUTE, None)  # never counted twice
+            self.plugin.ingest(blob)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
