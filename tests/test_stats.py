@@ -86,3 +86,28 @@ def test_params_and_uses() -> None:
     assert {k: v.count for k, v in data.params.items()} == {"p0": 2, "p1": 1}
     assert data.uses == 5
     assert run.by_scope() == {"function": {"setups": 3, "seconds": 60e-9}}
+
+
+def test_raw_record_fast_path_matches_events() -> None:
+    """RunData.add_records (the recorder's raw buffer) aggregates exactly like add_events."""
+    from types import SimpleNamespace
+
+    from pytest_fixture_perf.jsonreport import build_document
+
+    infos = {n: SimpleNamespace(name=n, location=f"conftest.py:{len(n)}") for n in ("a", "bb")}
+    raw = [
+        (ph, infos[n], "module", p, None if p < 0 else f"p{p}", "t.py::x", ns, out)
+        for ph, n, p, ns, out in [
+            ("setup", "a", -1, 50, "ok"), ("setup", "bb", 0, 70, "error"),
+            ("teardown", "a", -1, 5, "ok"), ("setup", "bb", 1, 90, "skipped"),
+            ("teardown", "bb", 1, 9, "error"), ("setup", "a", -1, 30, "ok"),
+        ]
+    ]  # fmt: skip
+    fast = aggregate([])
+    fast.add_records(raw, "gw1")
+    events = [
+        FixtureEvent(ph, info.name, info.location, sc, p, pid, t, "gw1", ns, out)
+        for ph, info, sc, p, pid, t, ns, out in raw
+    ]
+    assert build_document(fast, {}) == build_document(aggregate(events), {})
+    assert fast.total_setups == 4

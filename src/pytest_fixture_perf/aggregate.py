@@ -11,11 +11,12 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .records import (
     ERROR,
     NOT_PARAMETRIZED,
+    OK,
     SCOPES,
     SETUP,
     SKIPPED,
@@ -23,6 +24,15 @@ from .records import (
     FixtureKey,
 )
 from .stats import NS_PER_S, summarize
+
+
+class _Definition(Protocol):
+    name: str
+    location: str
+
+
+#: A recorder buffer entry (see ``recorder.RawRecord``).
+RawRecord = tuple[str, _Definition, str, int, "str | None", str, int, str]
 
 
 def _new_durations() -> array[int]:
@@ -39,6 +49,10 @@ class PhaseData:
 
     def add(self, duration_ns: int, outcome: str) -> None:
         self.durations_ns.append(duration_ns)
+        if outcome != OK:
+            self.count_outcome(outcome)
+
+    def count_outcome(self, outcome: str) -> None:
         if outcome == ERROR:
             self.errors += 1
         elif outcome == SKIPPED:
@@ -114,6 +128,8 @@ class RunData:
             data = fixtures.get(key)
             if data is None:
                 data = fixtures[key] = FixtureData(event.name, event.location, event.scope)
+            elif not data.scope:  # known so far only from uses
+                data.scope = event.scope
             self._workers.setdefault(event.worker, None)
             if event.phase == SETUP:
                 data.setup.add(event.duration_ns, event.outcome)
@@ -127,6 +143,40 @@ class RunData:
                     phase.add(event.duration_ns, event.outcome)
             else:
                 data.teardown.add(event.duration_ns, event.outcome)
+
+    def add_records(self, records: Iterable[RawRecord], worker: str) -> None:
+        """Fast path of :meth:`add_events` for the recorder's raw buffer entries
+        ``(phase, info, scope, param_index, param_id, test, duration_ns, outcome)``, where
+        ``info`` has ``name`` and ``location``: no event objects are built."""
+        fixtures = self.fixtures
+        self._workers.setdefault(worker, None)
+        by_info: dict[int, FixtureData] = {}
+        for phase, info, scope, param_index, param_id, _test, duration_ns, outcome in records:
+            data = by_info.get(id(info))
+            if data is None:
+                key = (info.name, info.location)
+                data = fixtures.get(key)
+                if data is None:
+                    data = fixtures[key] = FixtureData(info.name, info.location, scope)
+                elif not data.scope:
+                    data.scope = scope
+                by_info[id(info)] = data
+            if phase == SETUP:
+                data.setup.durations_ns.append(duration_ns)
+                if outcome != OK:
+                    data.setup.count_outcome(outcome)
+                by_worker = data.setups_by_worker
+                by_worker[worker] = by_worker.get(worker, 0) + 1
+                if param_index != NOT_PARAMETRIZED:
+                    param = str(param_id)
+                    phase_data = data.params.get(param)
+                    if phase_data is None:
+                        phase_data = data.params[param] = PhaseData()
+                    phase_data.add(duration_ns, outcome)
+            else:
+                data.teardown.durations_ns.append(duration_ns)
+                if outcome != OK:
+                    data.teardown.count_outcome(outcome)
 
     def add_uses(self, uses: Mapping[FixtureKey, int]) -> None:
         """Count uses (tests served the fixture's value, from a fresh setup or from cache).

@@ -287,11 +287,12 @@ class FixturePerfPlugin:
         if not (recorder.buffer or recorder.uses):
             return None
         try:
-            events, uses = recorder.drain()
-            self.run.add_events(events)
+            records, uses = recorder.drain_raw()
+            self.run.add_records(records, recorder.worker)
             self.run.add_uses(uses)
             if self.role is not Role.WORKER:
                 return None
+            events = recorder.to_events(records)
             if self.live is not None:
                 self.live.add(events, uses)
             return encode_batch(recorder.worker, events, uses)

@@ -220,19 +220,27 @@ class Recorder:
             if info is not None:
                 uses[info.key] = uses.get(info.key, 0) + 1
 
-    def drain(self) -> tuple[list[FixtureEvent], dict[FixtureKey, int]]:
-        """Take everything recorded since the last drain, as plain events and use counts."""
+    def drain_raw(self) -> tuple[list[RawRecord], dict[FixtureKey, int]]:
+        """Take everything recorded since the last drain: raw records and use counts."""
         buffer, self.buffer = self.buffer, []
         uses, self.uses = self.uses, {}
+        return buffer, uses
+
+    def to_events(self, records: list[RawRecord]) -> list[FixtureEvent]:
+        """Raw records as plain :class:`FixtureEvent` records."""
         worker = self.worker
-        events = [
+        return [
             FixtureEvent(
                 phase, info.name, info.location, scope, param_index, param_id,
                 test, worker, duration_ns, outcome,
             )
-            for phase, info, scope, param_index, param_id, test, duration_ns, outcome in buffer
+            for phase, info, scope, param_index, param_id, test, duration_ns, outcome in records
         ]  # fmt: skip
-        return events, uses
+
+    def drain(self) -> tuple[list[FixtureEvent], dict[FixtureKey, int]]:
+        """Take everything recorded since the last drain, as plain events and use counts."""
+        records, uses = self.drain_raw()
+        return self.to_events(records), uses
 
     def record_manual(
         self, phase: str, name: str, scope: str, duration_ns: int, outcome: str = OK
