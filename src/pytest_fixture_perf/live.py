@@ -15,8 +15,8 @@ import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .aggregate import FixtureTotals
-from .records import SETUP, FixtureEvent, FixtureKey
+from .aggregate import FixtureTotals, RunData
+from .records import FixtureEvent, FixtureKey
 
 FILENAME = "live.sqlite"
 #: ``workerinput`` key carrying the live store's path to local workers.
@@ -85,27 +85,12 @@ class LiveWriter:
         self.worker = worker
         self._connection = connect(path)
         self._connection.executescript(SCHEMA)
-        self._pending: dict[FixtureKey, FixtureTotals] = {}
+        self._pending = RunData()  # since the last write
         self._last_write = 0.0
 
     def add(self, events: Iterable[FixtureEvent], uses: Mapping[FixtureKey, int]) -> None:
-        pending = self._pending
-        for e in events:
-            totals = pending.get((e.name, e.location))
-            if totals is None:
-                totals = pending[(e.name, e.location)] = FixtureTotals(e.name, e.location, e.scope)
-            if e.phase == SETUP:
-                totals.setups += 1
-                totals.setup_ns += e.duration_ns
-                totals.max_setup_ns = max(totals.max_setup_ns, e.duration_ns)
-            else:
-                totals.teardowns += 1
-                totals.teardown_ns += e.duration_ns
-        for (name, location), n in uses.items():
-            totals = pending.get((name, location))
-            if totals is None:
-                totals = pending[(name, location)] = FixtureTotals(name, location, "")
-            totals.uses += n
+        self._pending.add_events(events)
+        self._pending.add_uses(uses)
 
     def write(self, *, force: bool = False) -> None:
         """Upsert what is pending, in one transaction (throttled unless ``force``)."""
@@ -116,7 +101,7 @@ class LiveWriter:
         rows = [
             (self.worker, t.name, t.location, t.scope, t.setups, t.teardowns, t.setup_ns,
              t.teardown_ns, t.max_setup_ns, t.uses)
-            for t in self._pending.values()
+            for t in self._pending.totals()
         ]  # fmt: skip
         connection = self._connection
         connection.execute("BEGIN IMMEDIATE")
@@ -131,7 +116,7 @@ class LiveWriter:
         except BaseException:
             connection.execute("ROLLBACK")
             raise
-        self._pending.clear()
+        self._pending = RunData()
 
     def read(self) -> tuple[list[FixtureTotals], list[str]]:
         """Whole-run totals (summed over workers) and the workers that have written."""
