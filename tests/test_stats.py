@@ -111,3 +111,10 @@ def test_raw_record_fast_path_matches_events() -> None:
     ]
     assert build_document(fast, {}) == build_document(aggregate(events), {})
     assert fast.total_setups == 4
+
+
+def test_events_from_a_generator_are_kept_apart() -> None:
+    """Events made on the fly (freed after use) must not be confused with one another."""
+    run = aggregate(event("setup", name, 10) for name in ["a", "bb", "a", "ccc", "bb"] * 50)
+    counts = {data.name: data.setup.count for data in run.fixtures.values()}
+    assert counts == {"a": 100, "bb": 100, "ccc": 50}

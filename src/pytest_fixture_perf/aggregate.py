@@ -11,6 +11,8 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import attrgetter
 from typing import Any, Protocol
 
 from .records import (
@@ -27,8 +29,10 @@ from .stats import NS_PER_S, summarize
 
 
 class _Definition(Protocol):
-    name: str
-    location: str
+    @property
+    def name(self) -> str: ...
+    @property
+    def location(self) -> str: ...
 
 
 #: A recorder buffer entry (see ``recorder.RawRecord``).
@@ -122,45 +126,33 @@ class RunData:
 
     # -- feeding -------------------------------------------------------------------------
     def add_events(self, events: Iterable[FixtureEvent]) -> None:
-        fixtures = self.fixtures
-        for event in events:
-            key = (event.name, event.location)
-            data = fixtures.get(key)
-            if data is None:
-                data = fixtures[key] = FixtureData(event.name, event.location, event.scope)
-            elif not data.scope:  # known so far only from uses
-                data.scope = event.scope
-            self._workers.setdefault(event.worker, None)
-            if event.phase == SETUP:
-                data.setup.add(event.duration_ns, event.outcome)
-                by_worker = data.setups_by_worker
-                by_worker[event.worker] = by_worker.get(event.worker, 0) + 1
-                if event.param_index != NOT_PARAMETRIZED:
-                    param = str(event.param_id)
-                    phase = data.params.get(param)
-                    if phase is None:
-                        phase = data.params[param] = PhaseData()
-                    phase.add(event.duration_ns, event.outcome)
-            else:
-                data.teardown.add(event.duration_ns, event.outcome)
+        for worker, group in groupby(events, key=attrgetter("worker")):
+            # an event has the name and location that add_records reads from ``info``
+            self.add_records(
+                ((e.phase, e, e.scope, e.param_index, e.param_id, e.test, e.duration_ns,
+                  e.outcome) for e in group),
+                worker,
+            )  # fmt: skip
 
     def add_records(self, records: Iterable[RawRecord], worker: str) -> None:
-        """Fast path of :meth:`add_events` for the recorder's raw buffer entries
-        ``(phase, info, scope, param_index, param_id, test, duration_ns, outcome)``, where
-        ``info`` has ``name`` and ``location``: no event objects are built."""
+        """Add the recorder's raw buffer entries
+        ``(phase, info, scope, param_index, param_id, test, duration_ns, outcome)`` of one
+        worker, where ``info`` has ``name`` and ``location`` (no event objects needed)."""
         fixtures = self.fixtures
         self._workers.setdefault(worker, None)
-        by_info: dict[int, FixtureData] = {}
+        # per info object; the entry holds the object so its id cannot be reused meanwhile
+        by_info: dict[int, tuple[_Definition, FixtureData]] = {}
         for phase, info, scope, param_index, param_id, _test, duration_ns, outcome in records:
-            data = by_info.get(id(info))
-            if data is None:
+            cached = by_info.get(id(info))
+            if cached is None:
                 key = (info.name, info.location)
-                data = fixtures.get(key)
-                if data is None:
-                    data = fixtures[key] = FixtureData(info.name, info.location, scope)
-                elif not data.scope:
-                    data.scope = scope
-                by_info[id(info)] = data
+                known = fixtures.get(key)
+                if known is None:
+                    known = fixtures[key] = FixtureData(info.name, info.location, scope)
+                elif not known.scope:
+                    known.scope = scope
+                cached = by_info[id(info)] = (info, known)
+            data = cached[1]
             if phase == SETUP:
                 data.setup.durations_ns.append(duration_ns)
                 if outcome != OK:
@@ -231,17 +223,23 @@ class RunData:
         ]  # fmt: skip
 
     def by_scope(self) -> dict[str, dict[str, Any]]:
-        result: dict[str, dict[str, Any]] = {}
-        for data in self.fixtures.values():
-            if not data.setup.count:
-                continue
-            entry = result.setdefault(data.scope, {"setups": 0, "seconds": 0.0, "_ns": 0})
-            entry["setups"] += data.setup.count
-            entry["_ns"] += data.total_ns
-        for entry in result.values():
-            entry["seconds"] = entry.pop("_ns") / NS_PER_S
-        order = {scope: i for i, scope in enumerate(SCOPES)}
-        return dict(sorted(result.items(), key=lambda item: order.get(item[0], len(order))))
+        return by_scope(self.totals())
+
+
+def by_scope(totals: Iterable[FixtureTotals]) -> dict[str, dict[str, Any]]:
+    """scope -> ``{"setups", "seconds"}`` (setup + teardown) over definitions with setups,
+    in scope order (session first)."""
+    setups: dict[str, int] = {}
+    ns: dict[str, int] = {}
+    for t in totals:
+        if t.setups:
+            setups[t.scope] = setups.get(t.scope, 0) + t.setups
+            ns[t.scope] = ns.get(t.scope, 0) + t.total_ns
+    order = {scope: i for i, scope in enumerate(SCOPES)}
+    return {
+        scope: {"setups": setups[scope], "seconds": ns[scope] / NS_PER_S}
+        for scope in sorted(setups, key=lambda scope: order.get(scope, len(order)))
+    }
 
 
 def worker_sort_key(worker: str) -> tuple[int, int, str]:

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .aggregate import FixtureTotals
-from .records import SCOPES
+from .aggregate import FixtureTotals, by_scope
 from .stats import NS_PER_S
 
 #: How many fixtures ``summary["slowest"]`` lists.
@@ -68,18 +67,12 @@ def build_summary(
         (t for t in totals if t.setups),
         key=lambda t: (-t.total_ns, t.name, t.location),
     )
-    by_scope: dict[str, dict[str, Any]] = {}
-    for t in recorded:
-        entry = by_scope.setdefault(t.scope, {"setups": 0, "seconds": 0.0})
-        entry["setups"] += t.setups
-        entry["seconds"] += t.total_ns / NS_PER_S
-    order = {name: i for i, name in enumerate(SCOPES)}
     return {
         "total_fixture_setups": sum(t.setups for t in recorded),
         "total_fixture_teardowns": sum(t.teardowns for t in recorded),
         "total_setup_seconds": sum(t.setup_ns for t in recorded) / NS_PER_S,
         "total_teardown_seconds": sum(t.teardown_ns for t in recorded) / NS_PER_S,
-        "by_scope": dict(sorted(by_scope.items(), key=lambda kv: order.get(kv[0], len(order)))),
+        "by_scope": by_scope(recorded),
         "fixtures": _by_name(recorded),
         "slowest": [
             {
