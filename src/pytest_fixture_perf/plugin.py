@@ -213,7 +213,7 @@ class FixturePerfPlugin:
         self.options = options
         worker = getattr(config, "workerinput", {}).get("workerid", MAIN_WORKER)
         self.recorder = Recorder(config.rootpath, worker)
-        self.role = Role.WORKER if hasattr(config, "workerinput") else Role.SERIAL
+        self.role = detect_role(config)  # final at pytest_sessionstart (see detect_role)
         self.run = RunData()
         self.complete = False
         self._started = time.perf_counter()

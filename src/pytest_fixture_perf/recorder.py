@@ -237,11 +237,6 @@ class Recorder:
             for phase, info, scope, param_index, param_id, test, duration_ns, outcome in records
         ]  # fmt: skip
 
-    def drain(self) -> tuple[list[FixtureEvent], dict[FixtureKey, int]]:
-        """Take everything recorded since the last drain, as plain events and use counts."""
-        records, uses = self.drain_raw()
-        return self.to_events(records), uses
-
     def record_manual(
         self, phase: str, name: str, scope: str, duration_ns: int, outcome: str = OK
     ) -> None:

@@ -74,14 +74,12 @@ def write_terminal_summary(terminalreporter: Any, plugin: FixturePerfPlugin) -> 
     fixture_seconds = (run.total_setup_ns + run.total_teardown_ns) / NS_PER_S
     session = plugin.session_seconds
     workers = [w for w in run.workers if w != "main"]
-    if workers:
-        capacity = session * len(workers)
-        share = (
-            f" ({fixture_seconds / capacity:.0%} of {len(workers)} workers x "
-            f"{format_seconds(session)} session wall time)"
-        )
-    else:
-        share = f" ({fixture_seconds / session:.0%} of {format_seconds(session)} session wall time)"
+    n = max(1, len(workers))
+    per_worker = f"{n} workers x " if workers else ""
+    share = (
+        f" ({fixture_seconds / (session * n):.0%} of {per_worker}"
+        f"{format_seconds(session)} session wall time)"
+    )
     tr.write_line(
         f"{run.total_setups} setups, {run.total_teardowns} teardowns, "
         f"{format_seconds(fixture_seconds)} in fixtures" + (share if session > 0 else "")
