@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from pytest_fixture_perf import live
-from pytest_fixture_perf.aggregate import aggregate
+from pytest_fixture_perf.aggregate import RawRecord, aggregate
 from pytest_fixture_perf.records import FixtureEvent
-from pytest_fixture_perf.transport import TransportError, decode_batch, encode_batch
+from pytest_fixture_perf.transport import TransportError, decode_batch, encode_events
 
 
 def make_events(worker: str, n: int) -> list[FixtureEvent]:
@@ -26,18 +26,36 @@ def make_events(worker: str, n: int) -> list[FixtureEvent]:
     ]  # fmt: skip
 
 
+def as_records(events: list[FixtureEvent]) -> list[RawRecord]:
+    """Events as recorder buffer entries (an event has the ``name`` and ``location``)."""
+    return [
+        (e.phase, e, e.scope, e.param_index, e.param_id, e.test, e.duration_ns, e.outcome)
+        for e in events
+    ]
+
+
 def test_batch_round_trip_is_exact() -> None:
     events = make_events("gw3", 50)
     uses = {("fix1", "tests/conftest.py:1"): 4, ("other", "x.py:9"): 1}
-    blob = encode_batch("gw3", events, uses)
+    blob = encode_events("gw3", events, uses)
     assert isinstance(blob, str)
     json.loads(blob)  # plain JSON: safe for execnet and pytest-reportlog
-    worker, decoded, decoded_uses = decode_batch(blob)
-    assert (worker, decoded, decoded_uses) == ("gw3", events, uses)
+    batch = decode_batch(blob)
+    assert (batch.worker, batch.events(), batch.uses) == ("gw3", events, uses)
+    assert len(json.loads(blob)["d"]) == 5  # each definition is named once per batch
 
 
 @pytest.mark.parametrize(
-    "blob", ["not json", '{"v": 99}', '{"v": 1, "w": "gw0", "d": [], "t": [], "e": [[1]]}', "[]"]
+    "blob",
+    [
+        "not json",
+        '{"v": 99}',
+        '{"v": 2, "w": "gw0", "d": [], "t": [], "e": [[1]], "u": []}',
+        '{"v": 2, "w": "gw0", "d": [], "t": [], "e": [["setup", 0, "function", -1, null, 0, 5,'
+        ' "ok"]], "u": []}',
+        '{"v": 2, "w": 7, "d": [], "t": [], "e": [], "u": []}',
+        "[]",
+    ],
 )
 def test_bad_batches_raise_transport_error(blob: str) -> None:
     with pytest.raises(TransportError):
@@ -48,7 +66,9 @@ def _write(path: str, worker: str, n: int) -> None:
     writer = live.LiveWriter(Path(path), worker)
     events = make_events(worker, n)
     for start in range(0, n, 10):
-        writer.add(events[start : start + 10], {("fix0", "tests/conftest.py:0"): 1})
+        writer.add_records(
+            as_records(events[start : start + 10]), {("fix0", "tests/conftest.py:0"): 1}
+        )
         writer.write(force=True)
     writer.close()
 
@@ -66,9 +86,12 @@ def test_live_store_sums_concurrent_workers(tmp_path: Path) -> None:
         proc.join(60)
         assert proc.exitcode == 0
     reader = live.LiveWriter(path, "reader")
-    totals, reporting = reader.read()
+    view = reader.read()
     reader.close()
-    assert sorted(reporting) == workers
+    totals = view.totals
+    assert sorted(view.reporting) == workers
+    assert sorted(view.finished) == []  # closed without finishing
+    assert sorted(view.started) == [*workers, "reader"]
     expected = aggregate([e for w in workers for e in make_events(w, 200)])
     by_key = {(t.name, t.location): t for t in totals}
     for key, data in expected.fixtures.items():
@@ -82,12 +105,23 @@ def test_live_store_sums_concurrent_workers(tmp_path: Path) -> None:
 
 def test_live_writes_are_throttled(tmp_path: Path) -> None:
     writer = live.LiveWriter(live.create(tmp_path), "gw0")
-    writer.add(make_events("gw0", 2), {})
+    writer.add_records(as_records(make_events("gw0", 2)), {})
     writer.write()
-    writer.add(make_events("gw0", 2), {})
+    writer.add_records(as_records(make_events("gw0", 2)), {})
     writer.write()  # within WRITE_INTERVAL: kept pending
-    assert sum(t.setups for t in writer.read()[0]) == 1
+    assert sum(t.setups for t in writer.read().totals) == 1
     time.sleep(live.WRITE_INTERVAL)
     writer.write()
-    assert sum(t.setups for t in writer.read()[0]) == 2
+    assert sum(t.setups for t in writer.read().totals) == 2
     writer.close()
+
+
+def test_finished_workers_are_told_apart(tmp_path: Path) -> None:
+    path = live.create(tmp_path)
+    done, running = live.LiveWriter(path, "gw0"), live.LiveWriter(path, "gw1")
+    done.add_records(as_records(make_events("gw0", 4)), {})
+    done.write(finished=True)
+    done.close()
+    view = running.read()
+    assert (view.started, view.reporting, view.finished) == (["gw0", "gw1"], ["gw0"], ["gw0"])
+    running.close()

@@ -13,10 +13,11 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-from .aggregate import FixtureTotals, RunData
-from .records import FixtureEvent, FixtureKey
+from .aggregate import FixtureTotals, RawRecord, RunData
+from .records import FixtureKey
 
 FILENAME = "live.sqlite"
 #: ``workerinput`` key carrying the live store's path to local workers.
@@ -40,7 +41,9 @@ CREATE TABLE IF NOT EXISTS fixture_totals (
 );
 CREATE TABLE IF NOT EXISTS workers (
     worker TEXT PRIMARY KEY,
-    updated_at REAL NOT NULL
+    started_at REAL NOT NULL,
+    updated_at REAL,
+    finished_at REAL
 );
 """
 
@@ -57,6 +60,19 @@ ON CONFLICT (worker, name, location) DO UPDATE SET
     uses = uses + excluded.uses,
     scope = CASE WHEN scope = '' THEN excluded.scope ELSE scope END
 """
+
+
+@dataclass
+class LiveView:
+    """What the live store says about the run so far."""
+
+    totals: list[FixtureTotals]
+    #: Workers attached to the store (registered when their session started).
+    started: list[str]
+    #: Workers that have published totals at least once.
+    reporting: list[str]
+    #: Workers whose session has ended: their totals are final.
+    finished: list[str]
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -85,17 +101,23 @@ class LiveWriter:
         self.worker = worker
         self._connection = connect(path)
         self._connection.executescript(SCHEMA)
+        self._connection.execute(
+            "INSERT OR REPLACE INTO workers (worker, started_at) VALUES (?, ?)",
+            (worker, time.time()),
+        )
         self._pending = RunData()  # since the last write
         self._last_write = 0.0
 
-    def add(self, events: Iterable[FixtureEvent], uses: Mapping[FixtureKey, int]) -> None:
-        self._pending.add_events(events)
+    def add_records(self, records: Iterable[RawRecord], uses: Mapping[FixtureKey, int]) -> None:
+        """Add a batch of the recorder's raw records (see ``RunData.add_records``)."""
+        self._pending.add_records(records, self.worker)
         self._pending.add_uses(uses)
 
-    def write(self, *, force: bool = False) -> None:
-        """Upsert what is pending, in one transaction (throttled unless ``force``)."""
+    def write(self, *, force: bool = False, finished: bool = False) -> None:
+        """Upsert what is pending, in one transaction (throttled unless ``force``).
+        ``finished`` marks this worker's totals as final (at its session's end)."""
         now = time.monotonic()
-        if not force and now - self._last_write < WRITE_INTERVAL:
+        if not (force or finished) and now - self._last_write < WRITE_INTERVAL:
             return
         self._last_write = now
         rows = [
@@ -107,10 +129,10 @@ class LiveWriter:
         connection.execute("BEGIN IMMEDIATE")
         try:
             connection.executemany(UPSERT, rows)
+            stamp = time.time()
             connection.execute(
-                "INSERT INTO workers (worker, updated_at) VALUES (?, ?) "
-                "ON CONFLICT (worker) DO UPDATE SET updated_at = excluded.updated_at",
-                (self.worker, time.time()),
+                "UPDATE workers SET updated_at = ?, finished_at = ? WHERE worker = ?",
+                (stamp, stamp if finished else None, self.worker),
             )
             connection.execute("COMMIT")
         except BaseException:
@@ -118,15 +140,15 @@ class LiveWriter:
             raise
         self._pending = RunData()
 
-    def read(self) -> tuple[list[FixtureTotals], list[str]]:
-        """Whole-run totals (summed over workers) and the workers that have written."""
-        return read_totals(self._connection)
+    def read(self) -> LiveView:
+        """The whole run so far: totals summed over workers, and the workers' states."""
+        return read_view(self._connection)
 
     def close(self) -> None:
         self._connection.close()
 
 
-def read_totals(connection: sqlite3.Connection) -> tuple[list[FixtureTotals], list[str]]:
+def read_view(connection: sqlite3.Connection) -> LiveView:
     merged: dict[FixtureKey, FixtureTotals] = {}
     rows = connection.execute(
         "SELECT worker, name, location, scope, setups, teardowns, setup_ns, teardown_ns,"
@@ -145,5 +167,13 @@ def read_totals(connection: sqlite3.Connection) -> tuple[list[FixtureTotals], li
         t.uses += uses
         if setups:
             t.setups_by_worker[worker] = t.setups_by_worker.get(worker, 0) + setups
-    workers = [row[0] for row in connection.execute("SELECT worker FROM workers")]
-    return list(merged.values()), workers
+    started, reporting, finished = [], [], []
+    for worker, updated_at, finished_at in connection.execute(
+        "SELECT worker, updated_at, finished_at FROM workers"
+    ):
+        started.append(worker)
+        if updated_at is not None:
+            reporting.append(worker)
+        if finished_at is not None:
+            finished.append(worker)
+    return LiveView(list(merged.values()), started, reporting, finished)

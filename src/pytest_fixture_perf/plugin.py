@@ -16,6 +16,7 @@ import shutil
 import sqlite3
 import time
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,10 +30,10 @@ from .api import FixturePerformanceTracker
 from .jsonreport import write_json
 from .live import LiveWriter
 from .recorder import Recorder
-from .records import MAIN_WORKER
+from .records import MAIN_WORKER, FixtureKey
 from .summary import build_summary
 from .terminal import write_terminal_summary
-from .transport import ATTRIBUTE, TransportError, decode_batch, encode_batch
+from .transport import ATTRIBUTE, Definition, TransportError, decode_batch, encode_batch
 
 DEFAULT_TOP = 10
 #: Buffered records that make a serial run flush at the next test start.
@@ -203,6 +204,10 @@ def detect_role(config: pytest.Config) -> Role:
     return Role.SERIAL
 
 
+def _sorted_workers(workers: Iterable[str]) -> list[str]:
+    return sorted(workers, key=worker_sort_key)
+
+
 class FixturePerfPlugin:
     """One per pytest session: moves records from the recorder into the run's data between
     tests (and, on an xdist worker, onto each test report for the controller), and
@@ -224,6 +229,8 @@ class FixturePerfPlugin:
         self.live: LiveWriter | None = None
         #: Controller only: the per-run directory of the live store.
         self.live_dir: Path | None = None
+        #: Controller only: fixture definitions named by workers' batches, interned.
+        self._definitions: dict[FixtureKey, Definition] = {}
         #: Controller only: workers that died (id -> xdist's error text).
         self.lost_workers: dict[str, str] = {}
         #: Controller only: per worker, fixtures set up but never torn down.
@@ -292,10 +299,9 @@ class FixturePerfPlugin:
             self.run.add_uses(uses)
             if self.role is not Role.WORKER:
                 return None
-            events = recorder.to_events(records)
             if self.live is not None:
-                self.live.add(events, uses)
-            return encode_batch(recorder.worker, events, uses)
+                self.live.add_records(records, uses)
+            return encode_batch(recorder.worker, records, uses)
         except Exception as exc:
             recorder.disable(exc)
             return None
@@ -320,13 +326,12 @@ class FixturePerfPlugin:
         try:
             if not isinstance(blob, str):
                 raise TransportError(f"expected a str batch, got {type(blob).__name__}")
-            worker, events, uses = decode_batch(blob)
+            batch = decode_batch(blob, self._definitions)
         except TransportError as exc:
             self._warn(f"ignored a batch of fixture records from a worker: {exc}")
             return
-        self.run.add_worker(worker)
-        self.run.add_events(events)
-        self.run.add_uses(uses)
+        self.run.add_records(batch.records, batch.worker)
+        self.run.add_uses(batch.uses)
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self) -> None:
@@ -337,7 +342,7 @@ class FixturePerfPlugin:
             self.config.workeroutput[ATTRIBUTE] = blob  # type: ignore[attr-defined]
         if self.live is not None:
             with contextlib.suppress(sqlite3.Error):
-                self.live.write(force=True)
+                self.live.write(finished=True)
                 self.live.close()
             self.live = None
         if self.role is Role.WORKER:
@@ -370,14 +375,17 @@ class FixturePerfPlugin:
         if self.live is not None:
             try:
                 self.live.write(force=True)
-                totals, reporting = self.live.read()
+                view = self.live.read()
             except sqlite3.Error as exc:
                 self._live_failed(exc)
             else:
-                workers = sorted(set(reporting) | {self.recorder.worker}, key=worker_sort_key)
+                me = self.recorder.worker
                 return build_summary(
-                    totals, workers=workers, complete=False, scope="run",
-                    workers_reporting=sorted(reporting, key=worker_sort_key),
+                    view.totals, workers=_sorted_workers({*view.reporting, me}),
+                    complete=False, scope="run",
+                    workers_reporting=_sorted_workers(view.reporting),
+                    workers_started=_sorted_workers({*view.started, me}),
+                    workers_finished=_sorted_workers(view.finished),
                 )  # fmt: skip
         scope = "worker" if self.role is Role.WORKER else "run"
         return build_summary(

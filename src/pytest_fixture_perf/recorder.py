@@ -38,7 +38,6 @@ from .records import (
     SETUP,
     SKIPPED,
     TEARDOWN,
-    FixtureEvent,
     FixtureKey,
 )
 
@@ -225,17 +224,6 @@ class Recorder:
         buffer, self.buffer = self.buffer, []
         uses, self.uses = self.uses, {}
         return buffer, uses
-
-    def to_events(self, records: list[RawRecord]) -> list[FixtureEvent]:
-        """Raw records as plain :class:`FixtureEvent` records."""
-        worker = self.worker
-        return [
-            FixtureEvent(
-                phase, info.name, info.location, scope, param_index, param_id,
-                test, worker, duration_ns, outcome,
-            )
-            for phase, info, scope, param_index, param_id, test, duration_ns, outcome in records
-        ]  # fmt: skip
 
     def record_manual(
         self, phase: str, name: str, scope: str, duration_ns: int, outcome: str = OK

@@ -57,6 +57,8 @@ def build_summary(
     complete: bool,
     scope: str = "run",
     workers_reporting: list[str] | None = None,
+    workers_started: list[str] | None = None,
+    workers_finished: list[str] | None = None,
 ) -> dict[str, Any]:
     """The summary over ``totals``.
 
@@ -86,6 +88,10 @@ def build_summary(
         ],
         "workers": workers,
         "workers_reporting": workers if workers_reporting is None else workers_reporting,
+        "workers_started": workers if workers_started is None else workers_started,
+        "workers_finished": (
+            (workers if complete else []) if workers_finished is None else workers_finished
+        ),
         "complete": complete,
         "scope": scope,
     }
