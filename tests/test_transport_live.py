@@ -125,3 +125,26 @@ def test_finished_workers_are_told_apart(tmp_path: Path) -> None:
     view = running.read()
     assert (view.started, view.reporting, view.finished) == (["gw0", "gw1"], ["gw0"], ["gw0"])
     running.close()
+
+
+def test_incremental_reads_match_a_full_aggregate(tmp_path: Path) -> None:
+    path = live.create(tmp_path)
+    writers = {w: live.LiveWriter(path, w) for w in ("gw0", "gw1")}
+    reader = live.LiveWriter(path, "gw2")
+    sent: list[FixtureEvent] = []
+    for step in range(6):
+        worker = "gw0" if step % 2 == 0 else "gw1"
+        events = make_events(worker, 20 + step)
+        sent += events
+        writers[worker].add_records(as_records(events), {})
+        writers[worker].write(force=True)
+        by_key = {(t.name, t.location): t for t in reader.read().totals}
+        expected = aggregate(sent)
+        for key, data in expected.fixtures.items():
+            t = by_key[key]
+            assert (t.setups, t.teardowns, t.setup_ns) == (
+                data.setup.count, data.teardown.count, data.setup.total_ns
+            )  # fmt: skip
+            assert t.setups_by_worker == data.setups_by_worker
+    for writer in (*writers.values(), reader):
+        writer.close()

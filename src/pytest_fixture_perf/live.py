@@ -4,8 +4,8 @@ The controller makes a per-run directory and hands its path to popen workers thr
 ``workerinput``. Each worker keeps pending per-fixture totals in memory and upserts them
 in one transaction between tests (never inside a timed region), at most every
 ``WRITE_INTERVAL`` seconds, and whenever a test asks for the summary. Readers only touch
-the small pre-aggregated table, so a whole-run query stays well under a millisecond
-however many events are behind it.
+the pre-aggregated table (a row per worker and fixture definition), and incrementally:
+each read fetches only the rows written since the previous one.
 """
 
 from __future__ import annotations
@@ -37,8 +37,12 @@ CREATE TABLE IF NOT EXISTS fixture_totals (
     teardown_ns INTEGER NOT NULL DEFAULT 0,
     max_setup_ns INTEGER NOT NULL DEFAULT 0,
     uses INTEGER NOT NULL DEFAULT 0,
+    version INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (worker, name, location)
 );
+CREATE INDEX IF NOT EXISTS fixture_totals_version ON fixture_totals (version);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('version', 0);
 CREATE TABLE IF NOT EXISTS workers (
     worker TEXT PRIMARY KEY,
     started_at REAL NOT NULL,
@@ -49,8 +53,9 @@ CREATE TABLE IF NOT EXISTS workers (
 
 UPSERT = """
 INSERT INTO fixture_totals
-    (worker, name, location, scope, setups, teardowns, setup_ns, teardown_ns, max_setup_ns, uses)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    (worker, name, location, scope, setups, teardowns, setup_ns, teardown_ns, max_setup_ns, uses,
+     version)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (worker, name, location) DO UPDATE SET
     setups = setups + excluded.setups,
     teardowns = teardowns + excluded.teardowns,
@@ -58,6 +63,7 @@ ON CONFLICT (worker, name, location) DO UPDATE SET
     teardown_ns = teardown_ns + excluded.teardown_ns,
     max_setup_ns = MAX(max_setup_ns, excluded.max_setup_ns),
     uses = uses + excluded.uses,
+    version = excluded.version,
     scope = CASE WHEN scope = '' THEN excluded.scope ELSE scope END
 """
 
@@ -107,6 +113,7 @@ class LiveWriter:
         )
         self._pending = RunData()  # since the last write
         self._last_write = 0.0
+        self._reader = LiveReader(self._connection)
 
     def add_records(self, records: Iterable[RawRecord], uses: Mapping[FixtureKey, int]) -> None:
         """Add a batch of the recorder's raw records (see ``RunData.add_records``)."""
@@ -120,15 +127,23 @@ class LiveWriter:
         if not (force or finished) and now - self._last_write < WRITE_INTERVAL:
             return
         self._last_write = now
-        rows = [
-            (self.worker, t.name, t.location, t.scope, t.setups, t.teardowns, t.setup_ns,
-             t.teardown_ns, t.max_setup_ns, t.uses)
-            for t in self._pending.totals()
-        ]  # fmt: skip
         connection = self._connection
         connection.execute("BEGIN IMMEDIATE")
         try:
-            connection.executemany(UPSERT, rows)
+            # Writers are serialized by the write lock, so versions follow commit order and
+            # a reader that has seen version v has seen every change up to v.
+            connection.execute("UPDATE meta SET value = value + 1 WHERE key = 'version'")
+            (version,) = connection.execute(
+                "SELECT value FROM meta WHERE key = 'version'"
+            ).fetchone()
+            connection.executemany(
+                UPSERT,
+                [
+                    (self.worker, t.name, t.location, t.scope, t.setups, t.teardowns,
+                     t.setup_ns, t.teardown_ns, t.max_setup_ns, t.uses, version)
+                    for t in self._pending.totals()
+                ],
+            )  # fmt: skip
             stamp = time.time()
             connection.execute(
                 "UPDATE workers SET updated_at = ?, finished_at = ? WHERE worker = ?",
@@ -142,38 +157,69 @@ class LiveWriter:
 
     def read(self) -> LiveView:
         """The whole run so far: totals summed over workers, and the workers' states."""
-        return read_view(self._connection)
+        return self._reader.read()
 
     def close(self) -> None:
         self._connection.close()
 
 
-def read_view(connection: sqlite3.Connection) -> LiveView:
-    merged: dict[FixtureKey, FixtureTotals] = {}
-    rows = connection.execute(
-        "SELECT worker, name, location, scope, setups, teardowns, setup_ns, teardown_ns,"
-        " max_setup_ns, uses FROM fixture_totals"
-    ).fetchall()
-    for worker, name, location, scope, setups, teardowns, setup_ns, teardown_ns, mx, uses in rows:
-        t = merged.get((name, location))
-        if t is None:
-            t = merged[(name, location)] = FixtureTotals(name, location, scope)
-        t.scope = t.scope or scope
-        t.setups += setups
-        t.teardowns += teardowns
-        t.setup_ns += setup_ns
-        t.teardown_ns += teardown_ns
-        t.max_setup_ns = max(t.max_setup_ns, mx)
-        t.uses += uses
-        if setups:
-            t.setups_by_worker[worker] = t.setups_by_worker.get(worker, 0) + setups
-    started, reporting, finished = [], [], []
-    for worker, updated_at, finished_at in connection.execute(
-        "SELECT worker, updated_at, finished_at FROM workers"
-    ):
-        started.append(worker)
-        if updated_at is not None:
-            reporting.append(worker)
-        if finished_at is not None:
-            finished.append(worker)
-    return LiveView(list(merged.values()), started, reporting, finished)
+class LiveReader:
+    """Reads the whole run's totals incrementally.
+
+    It keeps every (worker, definition) row it has seen and the per-definition sums, and
+    each read fetches only the rows written since its last one (by version), so a summary
+    costs what changed, not what is stored.
+    """
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+        self._version = 0
+        self._rows: dict[tuple[str, str, str], tuple[int, int, int, int, int]] = {}
+        self._totals: dict[FixtureKey, FixtureTotals] = {}
+
+    def read(self) -> LiveView:
+        connection = self._connection
+        connection.execute("BEGIN")  # one snapshot for both queries
+        try:
+            changed = connection.execute(
+                "SELECT version, worker, name, location, scope, setups, teardowns, setup_ns,"
+                " teardown_ns, max_setup_ns, uses FROM fixture_totals WHERE version > ?",
+                (self._version,),
+            ).fetchall()
+            states = connection.execute(
+                "SELECT worker, updated_at, finished_at FROM workers"
+            ).fetchall()
+        finally:
+            connection.execute("COMMIT")
+        rows, totals = self._rows, self._totals
+        for version, worker, name, location, scope, *counts in changed:
+            self._version = max(self._version, version)
+            setups, teardowns, setup_ns, teardown_ns, max_ns, uses = counts
+            t = totals.get((name, location))
+            if t is None:
+                t = totals[(name, location)] = FixtureTotals(name, location, scope)
+            old = rows.get((worker, name, location))
+            if old is not None:  # replace this worker's previous totals
+                t.setups -= old[0]
+                t.teardowns -= old[1]
+                t.setup_ns -= old[2]
+                t.teardown_ns -= old[3]
+                t.uses -= old[4]
+            rows[(worker, name, location)] = (setups, teardowns, setup_ns, teardown_ns, uses)
+            t.scope = t.scope or scope
+            t.setups += setups
+            t.teardowns += teardowns
+            t.setup_ns += setup_ns
+            t.teardown_ns += teardown_ns
+            t.uses += uses
+            t.max_setup_ns = max(t.max_setup_ns, max_ns)
+            if setups:
+                t.setups_by_worker[worker] = setups
+        started, reporting, finished = [], [], []
+        for worker, updated_at, finished_at in states:
+            started.append(worker)
+            if updated_at is not None:
+                reporting.append(worker)
+            if finished_at is not None:
+                finished.append(worker)
+        return LiveView(list(totals.values()), started, reporting, finished)

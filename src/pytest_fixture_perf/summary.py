@@ -24,6 +24,24 @@ def _merge_counts(counts: Iterable[dict[str, int]]) -> dict[str, int]:
     return dict(sorted(merged.items()))
 
 
+def _entry(
+    scope: str, setups: int, teardowns: int, uses: int, setup_ns: int, teardown_ns: int,
+    max_setup_ns: int, workers: dict[str, int],
+) -> dict[str, Any]:  # fmt: skip
+    return {
+        "scope": scope,
+        "setups": setups,
+        "teardowns": teardowns,
+        "uses": uses,
+        "setup_seconds": setup_ns / NS_PER_S,
+        "teardown_seconds": teardown_ns / NS_PER_S,
+        "total_seconds": (setup_ns + teardown_ns) / NS_PER_S,
+        "mean_seconds": setup_ns / setups / NS_PER_S,
+        "max_seconds": max_setup_ns / NS_PER_S,
+        "workers": workers,
+    }
+
+
 def _by_name(totals: list[FixtureTotals]) -> dict[str, dict[str, Any]]:
     """Per fixture *name* (definitions overriding one another are summed)."""
     grouped: dict[str, list[FixtureTotals]] = {}
@@ -32,21 +50,19 @@ def _by_name(totals: list[FixtureTotals]) -> dict[str, dict[str, Any]]:
     result: dict[str, dict[str, Any]] = {}
     for name in sorted(grouped):
         defs = grouped[name]
-        setups = sum(d.setups for d in defs)
-        setup_ns = sum(d.setup_ns for d in defs)
-        teardown_ns = sum(d.teardown_ns for d in defs)
-        result[name] = {
-            "scope": defs[0].scope,
-            "setups": setups,
-            "teardowns": sum(d.teardowns for d in defs),
-            "uses": sum(d.uses for d in defs),
-            "setup_seconds": setup_ns / NS_PER_S,
-            "teardown_seconds": teardown_ns / NS_PER_S,
-            "total_seconds": (setup_ns + teardown_ns) / NS_PER_S,
-            "mean_seconds": setup_ns / setups / NS_PER_S,
-            "max_seconds": max(d.max_setup_ns for d in defs) / NS_PER_S,
-            "workers": _merge_counts(d.setups_by_worker for d in defs),
-        }
+        if len(defs) == 1:  # the common case, kept cheap for large suites
+            (d,) = defs
+            result[name] = _entry(
+                d.scope, d.setups, d.teardowns, d.uses, d.setup_ns, d.teardown_ns,
+                d.max_setup_ns, dict(sorted(d.setups_by_worker.items())),
+            )  # fmt: skip
+            continue
+        result[name] = _entry(
+            defs[0].scope, sum(d.setups for d in defs), sum(d.teardowns for d in defs),
+            sum(d.uses for d in defs), sum(d.setup_ns for d in defs),
+            sum(d.teardown_ns for d in defs), max(d.max_setup_ns for d in defs),
+            _merge_counts(d.setups_by_worker for d in defs),
+        )  # fmt: skip
     return result
 
 
