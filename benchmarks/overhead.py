@@ -1,6 +1,7 @@
 """Overhead of pytest-fixture-perf on a synthetic suite: plugin off vs on, interleaved.
 
-    python benchmarks/overhead.py [--tests 3000] [--rounds 5] [--quick]
+    python benchmarks/overhead.py [--tests 3000] [--rounds 5] [--workers 0 2] [--no-peer]
+                                  [--quick]
 
 The suite has N tests, each using 5 cheap fixtures (one session, one module, two
 function-scoped of which one depends on the other, one yield fixture). Modes run
@@ -8,6 +9,11 @@ interleaved (A B C A B C ...) to spread machine noise evenly; for each mode the 
 of wall and CPU time (user+sys of the pytest process tree) are printed with their ratio
 to plugin-off. The ``per fixture`` column divides the CPU difference by the number of
 real setups (each with its teardown).
+
+Modes: ``off`` (``-p no:fixture_perf``), ``on`` (defaults), ``on+json`` (plus the JSON
+report; there is no history store to save to yet), and ``pytest-durations`` with its
+defaults in its own venv (``peer.py``), next to ``peer-off``, that venv with the peer
+turned off (``--pytest-durations=0``), so the two venvs' start-up can be told apart.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from peer import peer_python
 
 CONFTEST = """
 import pytest
@@ -54,10 +62,13 @@ def test_t(i, s1, m1, f2, y1):
     pass
 """
 
-MODES = {
-    "off": ["-p", "no:fixture_perf"],
-    "on": [],
-    "on+json": ["--fixture-perf-json", "{tmp}/perf.json"],
+#: mode -> (which python: "ours" or "peer", extra pytest arguments)
+MODES: dict[str, tuple[str, list[str]]] = {
+    "off": ("ours", ["-p", "no:fixture_perf"]),
+    "on": ("ours", ["--fixture-perf-top=0"]),
+    "on+json": ("ours", ["--fixture-perf-top=0", "--fixture-perf-json", "{tmp}/perf.json"]),
+    "pytest-durations": ("peer", []),
+    "peer-off": ("peer", ["--pytest-durations=0"]),
 }
 
 
@@ -76,12 +87,11 @@ def write_suite(root: Path, tests: int, modules: int = 10) -> int:
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def run(root: Path, args: list[str]) -> tuple[float, float]:
+def run(python: Path | str, root: Path, args: list[str]) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:asyncio",
-         "--fixture-perf-top=0" if "no:fixture_perf" not in args else "-q", *args],
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:asyncio", *args],
         cwd=root, check=True, stdout=subprocess.DEVNULL, env=ENV,
     )  # fmt: skip
     wall = time.perf_counter() - start
@@ -95,29 +105,40 @@ def main() -> int:
     parser.add_argument("--tests", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--workers", nargs="+", default=["0", "2"], help="-n values")
-    parser.add_argument("--quick", action="store_true", help="300 tests, 2 rounds (for CI)")
+    parser.add_argument("--no-peer", action="store_true", help="leave pytest-durations out")
+    parser.add_argument(
+        "--quick", action="store_true", help="300 tests, 2 rounds, no peer (for CI)"
+    )
     args = parser.parse_args()
     if args.quick:
-        args.tests, args.rounds = 300, 2
+        args.tests, args.rounds, args.no_peer = 300, 2, True
+    pythons: dict[str, Path | str] = {"ours": sys.executable}
+    if not args.no_peer:
+        peer = peer_python()
+        if peer is not None:
+            pythons["peer"] = peer
+    modes = {mode: spec for mode, spec in MODES.items() if spec[0] in pythons}
     with tempfile.TemporaryDirectory(prefix="fixture-perf-bench-") as tmp:
         root = Path(tmp)
         setups = write_suite(root, args.tests)
         print(f"suite: {args.tests} tests, {setups} fixture setups per serial run, "
               f"{args.rounds} interleaved rounds, python {sys.version.split()[0]}")  # fmt: skip
         for n in args.workers:
-            results: dict[str, list[tuple[float, float]]] = {mode: [] for mode in MODES}
+            results: dict[str, list[tuple[float, float]]] = {mode: [] for mode in modes}
             for _ in range(args.rounds):
-                for mode, extra in MODES.items():
+                for mode, (which, extra) in modes.items():
                     extra = [a.replace("{tmp}", tmp) for a in extra]
-                    results[mode].append(run(root, ["-n", n, *extra]))
+                    results[mode].append(run(pythons[which], root, ["-n", n, *extra]))
             base_wall = statistics.median(w for w, _ in results["off"])
             base_cpu = statistics.median(c for _, c in results["off"])
-            print(f"\n-n {n}: mode      wall    ratio     cpu    ratio   per fixture (cpu)")
+            print(
+                f"\n-n {n}: mode               wall    ratio     cpu    ratio   per fixture (cpu)"
+            )
             for mode, samples in results.items():
                 wall = statistics.median(w for w, _ in samples)
                 cpu = statistics.median(c for _, c in samples)
                 per_fixture = (cpu - base_cpu) / setups * 1e6
-                print(f"       {mode:<8} {wall:6.2f}s  {wall / base_wall:6.3f}  {cpu:6.2f}s  "
+                print(f"       {mode:<17} {wall:6.2f}s  {wall / base_wall:6.3f}  {cpu:6.2f}s  "
                       f"{cpu / base_cpu:6.3f}   {per_fixture:+.2f} us")  # fmt: skip
     return 0
 

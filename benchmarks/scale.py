@@ -37,7 +37,9 @@ def peak_rss_mb() -> float:
 def make_batches(events: int, workers: int, definitions: int, seed: int = 1) -> list[str]:
     """Encoded batches, as workers send them (setup and teardown records alternate)."""
     rng = random.Random(seed)
-    infos = [Definition(f"fixture_{i}", f"tests/conftest_{i % 50}.py:{i}") for i in range(definitions)]
+    infos = [
+        Definition(f"fixture_{i}", f"tests/conftest_{i % 50}.py:{i}") for i in range(definitions)
+    ]
     batches = []
     per_worker = events // workers
     for w in range(workers):
@@ -135,11 +137,15 @@ def main() -> int:
     print(f"  controller intake (decode + aggregate): {intake:6.2f} s "
           f"({intake / args.events * 1e6:.2f} us/event)")  # fmt: skip
     print(f"  JSON report:                            {json_seconds:6.2f} s ({json_mb:.1f} MB)")
-    print(f"  intake + JSON:                          {intake + json_seconds:6.2f} s  (target <= 5 s)")
+    print(
+        f"  intake + JSON:                          {intake + json_seconds:6.2f} s  (target <= 5 s)"
+    )
     print(f"  peak RSS:                               {peak_rss_mb():6.0f} MB  (target <= 400 MB)")
-    print(f"  live store ({args.workers} x {args.definitions:,} rows): first read "
-          f"{first_read * 1e3:.1f} ms; later reads (median of 50, one test's totals "
-          f"written in between) {statistics.median(query) * 1e3:.2f} ms  (target <= 5 ms)")
+    print(
+        f"  live store ({args.workers} x {args.definitions:,} rows): first read "
+        f"{first_read * 1e3:.1f} ms; later reads (median of 50, one test's totals "
+        f"written in between) {statistics.median(query) * 1e3:.2f} ms  (target <= 5 ms)"
+    )
     print(f"  whole-run summary dict over {args.definitions:,} definitions, read included: "
           f"{statistics.median(summary_times) * 1e3:.1f} ms")  # fmt: skip
     return 0

@@ -116,7 +116,6 @@ class Recorder:
         self._infos: dict[object, FixtureInfo | None] = {}
         self._stack: list[list[int]] = []
         self._pending: dict[object, _Live] = {}
-        self._scope_names: dict[object, str] = {}
 
     # -- the hot path ----------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -156,16 +155,13 @@ class Recorder:
                 if info.param_ids is not None:
                     param_index = request.param_index  # type: ignore[attr-defined]
                     param_id: str | None = info.param_ids[param_index]
-                elif hasattr(request, "param"):  # indirect parametrization
+                elif "param" in request.__dict__:  # indirect parametrization
                     param_index = request.param_index  # type: ignore[attr-defined]
                     param_id = param_display_id(request.param, info.name, param_index)
                 else:
                     param_index = NOT_PARAMETRIZED
                     param_id = None
-                try:  # request.scope goes through a slow enum property: cache its name
-                    scope = self._scope_names[request._scope]
-                except (KeyError, AttributeError):
-                    scope = self._scope_name(request)
+                scope = info.scope  # a fixture's scope is fixed when its FixtureDef is made
                 self.buffer.append(
                     (SETUP, info, scope, param_index, param_id, self.current_test,
                      inclusive - frame[0], outcome)
@@ -193,13 +189,6 @@ class Recorder:
             (TEARDOWN, live.info, live.scope, live.param_index, live.param_id,
              self.current_test, end - live.start_ns, live.outcome)
         )  # fmt: skip
-
-    def _scope_name(self, request: pytest.FixtureRequest) -> str:
-        scope = request.scope
-        key = getattr(request, "_scope", None)
-        if key is not None:
-            self._scope_names[key] = scope
-        return scope
 
     # -- at test boundaries ----------------------------------------------------------------
     def count_uses(self, item: pytest.Item) -> None:

@@ -1,0 +1,129 @@
+"""Micro-benchmark: the cost of one fixture setup + teardown cycle, plugin on vs off.
+
+    python benchmarks/micro.py [--tests 2000] [--fixtures 10] [--rounds 5] [--quick]
+
+One pytest process runs ``tests`` tests, each using ``fixtures`` function-scoped fixtures
+(so tests x fixtures cycles). A small plugin reads the process's CPU time at the start
+and end of the test loop, so interpreter start-up and collection are left out. Modes are
+interleaved; the medians give the added microseconds per cycle (the per-test hooks are
+included, spread over the test's fixtures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from peer import peer_python
+
+TIMER_PLUGIN = """
+import time
+
+def pytest_runtestloop(session):
+    session.config._bench_start = time.process_time()
+
+def pytest_sessionfinish(session):
+    start = getattr(session.config, "_bench_start", None)
+    if start is not None:
+        with open({out!r}, "a") as f:
+            f.write(f"{{time.process_time() - start}}\\n")
+"""
+
+
+# The least any hook-based fixture timer pays: the same two hooks, doing nothing.
+NOOP_HOOKS_PLUGIN = """
+import pytest
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_fixture_setup(fixturedef, request):
+    return (yield)
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_fixture_post_finalizer(fixturedef, request):
+    pass
+"""
+
+
+def write_suite(root: Path, tests: int, fixtures: int) -> None:
+    lines = ["import pytest", ""]
+    for i in range(fixtures):
+        lines += ["@pytest.fixture", f"def f{i}():", f"    return {i}", ""]
+    (root / "conftest.py").write_text("\n".join(lines))
+    args = ", ".join(f"f{i}" for i in range(fixtures))
+    (root / "test_micro.py").write_text(
+        "import pytest\n\n"
+        f"@pytest.mark.parametrize('i', range({tests}))\n"
+        f"def test_t(i, {args}):\n    pass\n"
+    )
+
+
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+#: mode -> (which python: "ours" or "peer", extra pytest arguments)
+MODES: dict[str, tuple[str, list[str]]] = {
+    "off": ("ours", ["-p", "no:fixture_perf"]),
+    "no-op hooks": ("ours", ["-p", "no:fixture_perf", "-p", "bench_noop_hooks"]),
+    "on": ("ours", ["--fixture-perf-top=0"]),
+    "peer-off": ("peer", ["--pytest-durations=0"]),
+    "pytest-durations": ("peer", []),
+}
+
+
+def loop_cpu(python: Path | str, root: Path, out: Path, mode: list[str]) -> float:
+    out.unlink(missing_ok=True)
+    args = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:asyncio",
+            "-p", "bench_timer", *mode]  # fmt: skip
+    env = {**ENV, "PYTHONPATH": str(root)}
+    subprocess.run(args, cwd=root, check=True, stdout=subprocess.DEVNULL, env=env)
+    return float(out.read_text().split()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tests", type=int, default=2000)
+    parser.add_argument("--fixtures", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--no-peer", action="store_true", help="leave pytest-durations out")
+    parser.add_argument(
+        "--quick", action="store_true", help="200 tests, 2 rounds, no peer (for CI)"
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.tests, args.rounds, args.no_peer = 200, 2, True
+    pythons: dict[str, Path | str] = {"ours": sys.executable}
+    if not args.no_peer:
+        peer = peer_python()
+        if peer is not None:
+            pythons["peer"] = peer
+    modes = {mode: spec for mode, spec in MODES.items() if spec[0] in pythons}
+    cycles = args.tests * args.fixtures
+    with tempfile.TemporaryDirectory(prefix="fixture-perf-micro-") as tmp:
+        root = Path(tmp)
+        write_suite(root, args.tests, args.fixtures)
+        out = root / "loop.txt"
+        (root / "bench_timer.py").write_text(TIMER_PLUGIN.format(out=str(out)))
+        (root / "bench_noop_hooks.py").write_text(NOOP_HOOKS_PLUGIN)
+        samples: dict[str, list[float]] = {mode: [] for mode in modes}
+        for _ in range(args.rounds):
+            for mode, (which, extra) in modes.items():
+                samples[mode].append(loop_cpu(pythons[which], root, out, extra))
+    print(f"micro: {cycles:,} setup+teardown cycles per run ({args.tests} tests x "
+          f"{args.fixtures} fixtures), {args.rounds} interleaved rounds")  # fmt: skip
+    for mode, values in samples.items():
+        base = "peer-off" if modes[mode][0] == "peer" else "off"
+        off = statistics.median(samples[base])
+        cpu = statistics.median(values)
+        print(f"  {mode:<16} test loop CPU {cpu:.3f} s, {cpu / cycles * 1e6:6.2f} us per cycle, "
+              f"added {(cpu - off) / cycles * 1e6:+.2f} us (vs {base})")  # fmt: skip
+    print("  target: plugin on adds <= 1.5 us per cycle")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,41 @@
+"""The peer's own virtual environment (pytest-durations), for side-by-side benchmarks.
+
+It is made once in ``benchmarks/.venv-peer`` (git-ignored) with the same pytest and
+pytest-xdist versions as the running interpreter and without pytest-fixture-perf, so the
+peer is measured the way its users run it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+PEER = "pytest-durations"
+VENV = Path(__file__).resolve().parent / ".venv-peer"
+
+
+def peer_python() -> Path | None:
+    """The peer venv's python, made on first use; None (with a note) when it cannot be."""
+    python = VENV / "bin" / "python"
+    stamp = VENV / ".installed"
+    if stamp.exists():
+        return python
+    try:
+        pins = [f"pytest=={version('pytest')}", f"pytest-xdist=={version('pytest-xdist')}"]
+    except PackageNotFoundError as exc:
+        print(f"  (no {PEER} comparison: {exc} is not installed here)")
+        return None
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+             *pins, PEER],
+            check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+    except (OSError, subprocess.CalledProcessError) as exc:
+        print(f"  (no {PEER} comparison: could not make its venv: {exc})")
+        return None
+    stamp.touch()
+    return python
