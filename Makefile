@@ -4,9 +4,11 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
+EXAMPLE_STAMP := $(VENV)/.installed-questionbank
+EXAMPLE := examples/questionbank
 UV := $(shell command -v uv 2>/dev/null)
 
-.PHONY: venv test lint types matrix demo bench clean
+.PHONY: venv test lint types matrix demo reproduce bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +18,15 @@ else
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
 endif
 	touch $(STAMP)
+
+# The example backend's own dependencies (FastAPI, SQLAlchemy, httpx), not the plugin's.
+$(EXAMPLE_STAMP): $(STAMP) $(EXAMPLE)/requirements.txt
+ifdef UV
+	$(UV) pip install --python $(BIN)/python -q -r $(EXAMPLE)/requirements.txt
+else
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r $(EXAMPLE)/requirements.txt
+endif
+	touch $(EXAMPLE_STAMP)
 
 venv: $(STAMP)
 
@@ -35,12 +46,28 @@ types: $(STAMP)
 matrix: $(STAMP)
 	$(BIN)/nox -s tests
 
-# The example suite under pytest-xdist, with its fixture report in reports/.
-demo: $(STAMP)
+# The example backend's suite under pytest-xdist, with its fixture report in reports/.
+demo: $(EXAMPLE_STAMP)
 	mkdir -p reports
-	$(BIN)/python -m pytest examples/demo -n auto -p no:cacheprovider \
-		--fixture-perf-json reports/fixture-perf.json
+	$(BIN)/python -m pytest $(EXAMPLE) -n auto --fixture-perf-json reports/fixture-perf.json
 	@echo "JSON report: reports/fixture-perf.json"
+
+# The seed's flaky test before (per-process tracker) and after (this plugin).
+RUNS ?= 20
+reproduce: $(EXAMPLE_STAMP)
+	$(BIN)/python $(EXAMPLE)/reproduce_flake.py --runs $(RUNS) -n 4
+
+# Overhead, micro, scale and transfer benchmarks (figures in benchmarks/RESULTS.md).
+# `make bench-quick` runs each in a small mode, so that CI keeps the scripts working.
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(BIN)/python benchmarks/overhead.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/micro.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/scale.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/transfer.py $(BENCH_ARGS)
+
+bench-quick:
+	$(MAKE) bench BENCH_ARGS=--quick
 
 clean:
 	rm -rf $(VENV) .nox reports build dist .mypy_cache .ruff_cache .pytest_cache

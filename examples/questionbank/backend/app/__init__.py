@@ -1,0 +1,1 @@
+"""Questionbank: a question bank with groups, filters and reference content."""
