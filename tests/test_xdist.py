@@ -145,6 +145,31 @@ def test_scope(fixture_performance_tracker, work, worker_id):
     assert by_name(doc)["work"]["setups"] == 1
 
 
+def test_a_worker_without_tests_is_seen_finishing(suite: Suite) -> None:
+    """With --dist loadfile and one file, the other worker gets no test: the live view
+    reports it started and finished without data, so a test can stop waiting for it."""
+    suite.pytester.makeconftest(LIVE_CONFTEST)
+    suite.pytester.makepyfile(
+        test_alone="""
+import time
+
+def test_wait(fixture_performance_tracker, work, worker_id):
+    other = {"gw0": "gw1", "gw1": "gw0"}[worker_id]
+    deadline = time.monotonic() + 30
+    while True:
+        summary = fixture_performance_tracker.get_performance_summary()
+        if other in summary["workers_finished"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert summary["workers_started"] == ["gw0", "gw1"]
+    assert summary["workers_finished"] == [other]
+    assert summary["workers"] == [worker_id]  # the other one published nothing
+"""
+    )
+    result, _ = suite.run("-n", "2", "--dist", "loadfile")
+    result.assert_outcomes(passed=1)
+
+
 def test_workers_without_shared_storage_are_exact(full_suite: Suite, tmp_path: Path) -> None:
     """Workers on an rsynced copy (like remote ones) with the live store off: only the
     test reports and workeroutput carry the data, and it is still exact."""

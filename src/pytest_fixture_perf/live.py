@@ -136,19 +136,21 @@ class LiveWriter:
             (version,) = connection.execute(
                 "SELECT value FROM meta WHERE key = 'version'"
             ).fetchone()
-            connection.executemany(
-                UPSERT,
-                [
-                    (self.worker, t.name, t.location, t.scope, t.setups, t.teardowns,
-                     t.setup_ns, t.teardown_ns, t.max_setup_ns, t.uses, version)
-                    for t in self._pending.totals()
-                ],
-            )  # fmt: skip
+            rows = [
+                (self.worker, t.name, t.location, t.scope, t.setups, t.teardowns,
+                 t.setup_ns, t.teardown_ns, t.max_setup_ns, t.uses, version)
+                for t in self._pending.totals()
+            ]  # fmt: skip
+            connection.executemany(UPSERT, rows)
             stamp = time.time()
-            connection.execute(
-                "UPDATE workers SET updated_at = ?, finished_at = ? WHERE worker = ?",
-                (stamp, stamp if finished else None, self.worker),
-            )
+            if rows:  # a worker "reports" once it has published something
+                connection.execute(
+                    "UPDATE workers SET updated_at = ? WHERE worker = ?", (stamp, self.worker)
+                )
+            if finished:
+                connection.execute(
+                    "UPDATE workers SET finished_at = ? WHERE worker = ?", (stamp, self.worker)
+                )
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
