@@ -15,11 +15,10 @@ import argparse
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from peer import peer_python
+from peer import interpreters
 
 TIMER_PLUGIN = """
 import time
@@ -96,11 +95,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.tests, args.rounds, args.no_peer = 200, 2, True
-    pythons: dict[str, Path | str] = {"ours": sys.executable}
-    if not args.no_peer:
-        peer = peer_python()
-        if peer is not None:
-            pythons["peer"] = peer
+    pythons = interpreters(with_peer=not args.no_peer)
     modes = {mode: spec for mode, spec in MODES.items() if spec[0] in pythons}
     cycles = args.tests * args.fixtures
     with tempfile.TemporaryDirectory(prefix="fixture-perf-micro-") as tmp:

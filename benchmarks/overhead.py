@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from peer import peer_python
+from peer import interpreters
 
 CONFTEST = """
 import pytest
@@ -100,6 +100,24 @@ def run(python: Path | str, root: Path, args: list[str]) -> tuple[float, float]:
     return wall, cpu
 
 
+def instructions(python: Path | str, root: Path, args: list[str]) -> int:
+    """Instructions executed by the whole pytest process tree, counted by valgrind's
+    callgrind: the same on a busy machine as on an idle one."""
+    with tempfile.TemporaryDirectory(prefix="fixture-perf-cg-") as out:
+        subprocess.run(
+            ["valgrind", "--tool=callgrind", "--trace-children=yes",
+             f"--callgrind-out-file={out}/cg.%p", str(python), "-m", "pytest", "-q",
+             "-p", "no:cacheprovider", "-p", "no:asyncio", *args],
+            cwd=root, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV,
+        )  # fmt: skip
+        total = 0
+        for path in Path(out).iterdir():
+            for line in path.read_text().splitlines():
+                if line.startswith("totals:"):
+                    total += int(line.split()[1])
+        return total
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tests", type=int, default=3000)
@@ -107,22 +125,38 @@ def main() -> int:
     parser.add_argument("--workers", nargs="+", default=["0", "2"], help="-n values")
     parser.add_argument("--no-peer", action="store_true", help="leave pytest-durations out")
     parser.add_argument(
+        "--callgrind",
+        action="store_true",
+        help="count instructions under valgrind instead of timing (one run per mode; slow: "
+        "use --tests 1000)",
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="300 tests, 2 rounds, no peer (for CI)"
     )
     args = parser.parse_args()
     if args.quick:
         args.tests, args.rounds, args.no_peer = 300, 2, True
-    pythons: dict[str, Path | str] = {"ours": sys.executable}
-    if not args.no_peer:
-        peer = peer_python()
-        if peer is not None:
-            pythons["peer"] = peer
+    pythons = interpreters(with_peer=not args.no_peer)
     modes = {mode: spec for mode, spec in MODES.items() if spec[0] in pythons}
     with tempfile.TemporaryDirectory(prefix="fixture-perf-bench-") as tmp:
         root = Path(tmp)
         setups = write_suite(root, args.tests)
         print(f"suite: {args.tests} tests, {setups} fixture setups per serial run, "
               f"{args.rounds} interleaved rounds, python {sys.version.split()[0]}")  # fmt: skip
+        if args.callgrind:
+            for n in args.workers:
+                counts = {
+                    mode: instructions(
+                        pythons[which], root, ["-n", n, *[a.replace("{tmp}", tmp) for a in extra]]
+                    )
+                    for mode, (which, extra) in modes.items()
+                }
+                print(f"\n-n {n}: mode               instructions   ratio   per fixture")
+                for mode, count in counts.items():
+                    base = counts["peer-off" if modes[mode][0] == "peer" else "off"]
+                    print(f"       {mode:<17} {count / 1e9:9.3f} G   {count / base:6.4f}  "
+                          f"{(count - base) / setups:+9,.0f}")  # fmt: skip
+            return 0
         for n in args.workers:
             results: dict[str, list[tuple[float, float]]] = {mode: [] for mode in modes}
             for _ in range(args.rounds):

@@ -39,3 +39,13 @@ def peer_python() -> Path | None:
         return None
     stamp.touch()
     return python
+
+
+def interpreters(*, with_peer: bool) -> dict[str, Path | str]:
+    """``{"ours": this interpreter}``, plus ``"peer"`` when wanted and available."""
+    pythons: dict[str, Path | str] = {"ours": sys.executable}
+    if with_peer:
+        peer = peer_python()
+        if peer is not None:
+            pythons["peer"] = peer
+    return pythons
