@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shlex
 import statistics
 import subprocess
 import sys
@@ -125,6 +126,19 @@ def main() -> int:
     parser.add_argument("--workers", nargs="+", default=["0", "2"], help="-n values")
     parser.add_argument("--no-peer", action="store_true", help="leave pytest-durations out")
     parser.add_argument(
+        "--suite",
+        type=Path,
+        help="run this existing suite instead of the generated one (the per-fixture column "
+        "is left out, and so is the peer, whose venv lacks the suite's dependencies), "
+        "e.g. examples/questionbank",
+    )
+    parser.add_argument(
+        "--pytest-args",
+        default="",
+        help="more pytest arguments for every mode, e.g. "
+        "'--ignore=backend/tests/performance' (those tests need the plugin)",
+    )
+    parser.add_argument(
         "--callgrind",
         action="store_true",
         help="count instructions under valgrind instead of timing (one run per mode; slow: "
@@ -136,13 +150,19 @@ def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.tests, args.rounds, args.no_peer = 300, 2, True
+    if args.suite is not None:
+        args.no_peer = True
     pythons = interpreters(with_peer=not args.no_peer)
     modes = {mode: spec for mode, spec in MODES.items() if spec[0] in pythons}
     with tempfile.TemporaryDirectory(prefix="fixture-perf-bench-") as tmp:
-        root = Path(tmp)
-        setups = write_suite(root, args.tests)
-        print(f"suite: {args.tests} tests, {setups} fixture setups per serial run, "
-              f"{args.rounds} interleaved rounds, python {sys.version.split()[0]}")  # fmt: skip
+        if args.suite is None:
+            root = Path(tmp)
+            setups = write_suite(root, args.tests)
+            print(f"suite: {args.tests} tests, {setups} fixture setups per serial run, "
+                  f"{args.rounds} interleaved rounds, python {sys.version.split()[0]}")  # fmt: skip
+        else:
+            root, setups = args.suite.resolve(), 0
+            print(f"suite: {root}, {args.rounds} interleaved rounds")
         if args.callgrind:
             for n in args.workers:
                 counts = {
@@ -155,14 +175,16 @@ def main() -> int:
                 for mode, count in counts.items():
                     base = counts["peer-off" if modes[mode][0] == "peer" else "off"]
                     print(f"       {mode:<17} {count / 1e9:9.3f} G   {count / base:6.4f}  "
-                          f"{(count - base) / setups:+9,.0f}")  # fmt: skip
+                          f"{(count - base) / max(setups, 1):+9,.0f}")  # fmt: skip
             return 0
         for n in args.workers:
             results: dict[str, list[tuple[float, float]]] = {mode: [] for mode in modes}
             for _ in range(args.rounds):
                 for mode, (which, extra) in modes.items():
                     extra = [a.replace("{tmp}", tmp) for a in extra]
-                    results[mode].append(run(pythons[which], root, ["-n", n, *extra]))
+                    results[mode].append(
+                        run(pythons[which], root, ["-n", n, *extra, *shlex.split(args.pytest_args)])
+                    )
             base_wall = statistics.median(w for w, _ in results["off"])
             base_cpu = statistics.median(c for _, c in results["off"])
             print(
@@ -171,9 +193,9 @@ def main() -> int:
             for mode, samples in results.items():
                 wall = statistics.median(w for w, _ in samples)
                 cpu = statistics.median(c for _, c in samples)
-                per_fixture = (cpu - base_cpu) / setups * 1e6
+                per_fixture = f"{(cpu - base_cpu) / setups * 1e6:+.2f} us" if setups else ""
                 print(f"       {mode:<17} {wall:6.2f}s  {wall / base_wall:6.3f}  {cpu:6.2f}s  "
-                      f"{cpu / base_cpu:6.3f}   {per_fixture:+.2f} us")  # fmt: skip
+                      f"{cpu / base_cpu:6.3f}   {per_fixture}")  # fmt: skip
     return 0
 
 
