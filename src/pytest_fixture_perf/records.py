@@ -1,8 +1,9 @@
 """The record: one fixture setup or teardown, as plain data.
 
-Everything that leaves the hot path is a :class:`FixtureEvent` (a ``NamedTuple`` of
-built-in types), so it can be aggregated by a pure function, written to SQLite or sent
-across an execnet channel after a trivial ``tuple(event)``.
+:class:`FixtureEvent` (a ``NamedTuple`` of built-in types) is the record as the public API
+and the tests see it. Inside the plugin the hot path keeps a leaner tuple per record (see
+``recorder.RawRecord``) that refers to a cached definition instead of repeating its name
+and location; ``aggregate.RunData`` and ``transport`` consume those tuples directly.
 """
 
 from __future__ import annotations
