@@ -51,7 +51,7 @@ def run_once(tree: Path, seed: int, workers: str, whole_suite: bool, legacy: boo
         sys.exit(
             f"pytest could not run (exit {result.returncode}):\n{result.stdout}{result.stderr}"
         )
-    if " skipped" in result.stdout.splitlines()[-1]:
+    if " skipped" in (result.stdout.splitlines() or [""])[-1]:
         sys.exit(f"a test was skipped (seed {seed}): skips are not allowed here")
     return [line.split("::")[-1].split(" ")[0] for line in result.stdout.splitlines()
             if line.startswith("FAILED ")]  # fmt: skip
