@@ -252,3 +252,42 @@ def test_plugin_can_be_disabled(full_suite: Suite) -> None:
     result.assert_outcomes(passed=18, skipped=1, errors=4)
     assert doc == {}
     assert "fixture performance" not in result.stdout.str()
+
+
+def test_parametrize_can_override_a_fixture_scope(suite: Suite) -> None:
+    """An indirect parametrize call decides the scope an instance really runs at: function
+    scope when only some arguments are indirect, or its own ``scope=``."""
+    suite.pytester.makepyfile(
+        test_override="""
+import pytest
+from gtlog import gt
+
+@pytest.fixture(scope="session")
+def sess(request):
+    gt("setup", "sess")
+    yield request.param
+    gt("teardown", "sess")
+
+@pytest.fixture
+def func(request):
+    gt("setup", "func")
+    yield request.param
+    gt("teardown", "func")
+
+@pytest.mark.parametrize("sess, x", [(1, 1), (2, 2), (3, 3)], indirect=["sess"])
+def test_partly_indirect(sess, x): pass
+
+@pytest.mark.parametrize("func", [1, 2], indirect=True, scope="module")
+def test_module_scoped(func): pass
+@pytest.mark.parametrize("func", [1, 2], indirect=True, scope="module")
+def test_module_scoped_again(func): pass
+"""
+    )
+    result, doc = suite.run()
+    result.assert_outcomes(passed=7)
+    truth = suite.ground_truth()
+    fixtures = by_name(doc)
+    assert fixtures["sess"]["setups"] == truth[("setup", "sess")] == 3
+    assert fixtures["sess"]["scope"] == "function"  # run per test, whatever it declares
+    assert fixtures["func"]["setups"] == truth[("setup", "func")] == 2
+    assert fixtures["func"]["scope"] == "module"

@@ -152,16 +152,21 @@ class Recorder:
                 inclusive = end - start
                 if stack:
                     stack[-1][0] += inclusive
+                # The definition's scope, unless a parametrize call overrides it (its
+                # ``scope=``, or function scope when only some arguments are indirect):
+                # that can only happen to a parametrized instance.
                 if info.param_ids is not None:
                     param_index = request.param_index  # type: ignore[attr-defined]
                     param_id: str | None = info.param_ids[param_index]
+                    scope: str = request.scope
                 elif "param" in request.__dict__:  # indirect parametrization
                     param_index = request.param_index  # type: ignore[attr-defined]
                     param_id = param_display_id(request.param, info.name, param_index)
+                    scope = request.scope
                 else:
                     param_index = NOT_PARAMETRIZED
                     param_id = None
-                scope = info.scope  # a fixture's scope is fixed when its FixtureDef is made
+                    scope = info.scope
                 self.buffer.append(
                     (SETUP, info, scope, param_index, param_id, self.current_test,
                      inclusive - frame[0], outcome)
