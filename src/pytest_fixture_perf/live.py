@@ -126,6 +126,8 @@ class LiveWriter:
         now = time.monotonic()
         if not (force or finished) and now - self._last_write < WRITE_INTERVAL:
             return
+        if not finished and not self._pending.fixtures:
+            return  # nothing to publish: no transaction, no new version
         self._last_write = now
         connection = self._connection
         connection.execute("BEGIN IMMEDIATE")

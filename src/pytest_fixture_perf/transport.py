@@ -56,15 +56,17 @@ class Batch(NamedTuple):
 def encode_batch(worker: str, records: Iterable[RawRecord], uses: Mapping[FixtureKey, int]) -> str:
     """One JSON string for ``records`` (the recorder's raw buffer entries, whose ``info``
     has ``name`` and ``location``) and ``uses``."""
-    definitions: dict[int, int] = {}  # id(info) -> index; infos outlive this call
+    # id(info) -> (index, info): holding the info keeps its id from being reused meanwhile
+    definitions: dict[int, tuple[int, object]] = {}
     names: list[tuple[str, str]] = []
     tests: dict[str, int] = {}
     rows = []
     for phase, info, scope, param_index, param_id, test, duration_ns, outcome in records:
-        d = definitions.get(id(info))
-        if d is None:
-            d = definitions[id(info)] = len(names)
+        known = definitions.get(id(info))
+        if known is None:
+            known = definitions[id(info)] = (len(names), info)
             names.append((info.name, info.location))
+        d = known[0]
         t = tests.get(test)
         if t is None:
             t = tests[test] = len(tests)
