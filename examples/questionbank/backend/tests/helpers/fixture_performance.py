@@ -19,6 +19,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import pytest
+
 from pytest_fixture_perf import (
     FixturePerformanceTracker,
     get_tracker,
@@ -34,8 +36,15 @@ __all__ = [
 ]
 
 
-def get_worker_id() -> str:
-    """The xdist worker id (``gw0``, ``gw1``, ...) or ``"main"`` outside xdist."""
+def get_worker_id(config: pytest.Config | None = None) -> str:
+    """The xdist worker id (``gw0``, ``gw1``, ...) or ``"main"`` outside xdist.
+
+    Given the config it asks xdist itself; the environment variable alone is also set in
+    a pytest run started from inside a worker (pytester, subprocess runs).
+    """
+    if config is not None:
+        workerinput: dict[str, Any] = getattr(config, "workerinput", {})
+        return str(workerinput.get("workerid", "main"))
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 

@@ -13,6 +13,7 @@ import os
 import time
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -43,11 +44,18 @@ def fixture_stats(tracker: FixturePerformanceTracker, name: str) -> dict[str, An
     return stats
 
 
+@pytest.fixture
+def me(pytestconfig: pytest.Config) -> str:
+    """This process's worker id, from xdist's config (``"main"`` outside xdist)."""
+    return get_worker_id(pytestconfig)
+
+
 def question_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Question)) or 0
 
 
 def test_minimal_fixture_performance(
+    me: str,
     minimal_question_data: list[Question],
     db_session: Session,
     fixture_performance_tracker: FixturePerformanceTracker,
@@ -55,23 +63,25 @@ def test_minimal_fixture_performance(
     assert question_count(db_session) == len(minimal_question_data) == 2
     stats = fixture_stats(fixture_performance_tracker, "minimal_question_data")
     # this test's own setup is in the summary already, on this worker
-    assert stats["workers"].get(get_worker_id(), 0) >= 1
+    assert stats["workers"].get(me, 0) >= 1
     assert stats["scope"] == "function"
     assert 0 < stats["max_seconds"] < MINIMAL_BUDGET
 
 
 def test_moderate_fixture_performance(
+    me: str,
     moderate_question_data: list[Question],
     db_session: Session,
     fixture_performance_tracker: FixturePerformanceTracker,
 ) -> None:
     assert question_count(db_session) == len(moderate_question_data) == MODERATE_QUESTION_COUNT
     stats = fixture_stats(fixture_performance_tracker, "moderate_question_data")
-    assert stats["workers"].get(get_worker_id(), 0) >= 1
+    assert stats["workers"].get(me, 0) >= 1
     assert 0 < stats["max_seconds"] < MODERATE_BUDGET
 
 
 def test_complex_fixture_performance(
+    me: str,
     setup_filter_questions_data: object,
     db_session: Session,
     fixture_performance_tracker: FixturePerformanceTracker,
@@ -79,13 +89,14 @@ def test_complex_fixture_performance(
     # never decorated: the plugin times it anyway
     assert question_count(db_session) > MODERATE_QUESTION_COUNT
     stats = fixture_stats(fixture_performance_tracker, "setup_filter_questions_data")
-    assert stats["workers"].get(get_worker_id(), 0) >= 1
+    assert stats["workers"].get(me, 0) >= 1
     assert 0 < stats["max_seconds"] < COMPLEX_BUDGET
     # its dependencies are timed on their own, not inside it
     assert fixture_stats(fixture_performance_tracker, "db_session")["setups"] >= 1
 
 
 def test_session_reference_content_reuse(
+    me: str,
     session_reference_content_hierarchy: ReferenceHierarchy,
     db_session: Session,
     fixture_performance_tracker: FixturePerformanceTracker,
@@ -96,14 +107,13 @@ def test_session_reference_content_reuse(
     assert subjects == session_reference_content_hierarchy.counts.subjects
     stats = fixture_stats(fixture_performance_tracker, "session_reference_content_hierarchy")
     assert stats["scope"] == "session"
-    assert stats["workers"][get_worker_id()] == 1  # set up once, then reused
+    assert stats["workers"][me] == 1  # set up once, then reused
     assert 0 < stats["max_seconds"] < HIERARCHY_BUDGET
 
 
 def test_fixture_performance_reporting(
-    fixture_performance_tracker: FixturePerformanceTracker,
+    fixture_performance_tracker: FixturePerformanceTracker, me: str
 ) -> None:
-    me = get_worker_id()
     worker_count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     others = {f"gw{i}" for i in range(worker_count)} - {me} if me != "main" else set()
 
@@ -120,7 +130,11 @@ def test_fixture_performance_reporting(
         if not waiting or time.monotonic() > deadline:
             break
         time.sleep(0.05)
-    assert not waiting, f"no fixture data from {sorted(waiting)} after {OTHER_WORKERS_TIMEOUT}s"
+    assert not waiting, (
+        f"workers {sorted(waiting)} neither published fixture data nor finished within "
+        f"{OTHER_WORKERS_TIMEOUT:.0f}s (crashed or stuck?); started: "
+        f"{summary['workers_started']}, finished: {summary['workers_finished']}"
+    )
 
     assert summary["total_fixture_setups"] > 0  # the seed's assertion, now for the whole run
     assert summary["total_setup_seconds"] > 0
