@@ -167,15 +167,23 @@ def main() -> int:
             for n in args.workers:
                 counts = {
                     mode: instructions(
-                        pythons[which], root, ["-n", n, *[a.replace("{tmp}", tmp) for a in extra]]
+                        pythons[which],
+                        root,
+                        [
+                            "-n",
+                            n,
+                            *[a.replace("{tmp}", tmp) for a in extra],
+                            *shlex.split(args.pytest_args),
+                        ],
                     )
                     for mode, (which, extra) in modes.items()
                 }
                 print(f"\n-n {n}: mode               instructions   ratio   per fixture")
                 for mode, count in counts.items():
                     base = counts["peer-off" if modes[mode][0] == "peer" else "off"]
+                    per_fixture = f"{(count - base) / setups:+9,.0f}" if setups else ""
                     print(f"       {mode:<17} {count / 1e9:9.3f} G   {count / base:6.4f}  "
-                          f"{(count - base) / max(setups, 1):+9,.0f}")  # fmt: skip
+                          f"{per_fixture}")  # fmt: skip
             return 0
         for n in args.workers:
             results: dict[str, list[tuple[float, float]]] = {mode: [] for mode in modes}
