@@ -15,7 +15,8 @@ from conftest import Suite, by_name
 SUMMARY_KEYS = {
     "total_fixture_setups", "total_fixture_teardowns", "total_setup_seconds",
     "total_teardown_seconds", "by_scope", "fixtures", "slowest", "workers",
-    "workers_reporting", "workers_started", "workers_finished", "complete", "scope",
+    "workers_reporting", "workers_started", "workers_finished", "workers_lost", "complete",
+    "scope",
 }  # fmt: skip
 
 

@@ -170,6 +170,36 @@ def test_wait(fixture_performance_tracker, work, worker_id):
     result.assert_outcomes(passed=1)
 
 
+def test_a_crashed_worker_is_seen_lost(suite: Suite) -> None:
+    """A worker that dies mid-run never finishes: the live view reports it lost, so a test
+    waiting for the other workers can stop waiting for it."""
+    suite.pytester.makeconftest(LIVE_CONFTEST)
+    suite.pytester.makepyfile(
+        test_lost="""
+import os
+import time
+
+def test_crash(work):
+    time.sleep(0.5)  # let the other worker start waiting
+    os._exit(1)
+
+def test_wait(fixture_performance_tracker, work, worker_id):
+    other = {"gw0": "gw1", "gw1": "gw0"}[worker_id]
+    deadline = time.monotonic() + 30
+    while True:
+        summary = fixture_performance_tracker.get_performance_summary()
+        if other in summary["workers_lost"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert summary["workers_lost"] == [other]
+    assert other not in summary["workers_finished"]
+"""
+    )
+    # two tests on two workers: xdist hands them out one each (round robin)
+    result, _ = suite.run("-n", "2", "--max-worker-restart=0")
+    result.assert_outcomes(passed=1, failed=1)
+
+
 def test_workers_without_shared_storage_are_exact(full_suite: Suite, tmp_path: Path) -> None:
     """Workers on an rsynced copy (like remote ones) with the live store off: only the
     test reports and workeroutput carry the data, and it is still exact."""

@@ -10,6 +10,7 @@ each read fetches only the rows written since the previous one.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping
@@ -45,6 +46,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('version', 0);
 CREATE TABLE IF NOT EXISTS workers (
     worker TEXT PRIMARY KEY,
+    pid INTEGER,
     started_at REAL NOT NULL,
     updated_at REAL,
     finished_at REAL
@@ -79,6 +81,8 @@ class LiveView:
     reporting: list[str]
     #: Workers whose session has ended: their totals are final.
     finished: list[str]
+    #: Workers whose process died before their session ended (a crash).
+    lost: list[str]
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -108,8 +112,8 @@ class LiveWriter:
         self._connection = connect(path)
         self._connection.executescript(SCHEMA)
         self._connection.execute(
-            "INSERT OR REPLACE INTO workers (worker, started_at) VALUES (?, ?)",
-            (worker, time.time()),
+            "INSERT OR REPLACE INTO workers (worker, pid, started_at) VALUES (?, ?, ?)",
+            (worker, os.getpid(), time.time()),
         )
         self._pending = RunData()  # since the last write
         self._last_write = 0.0
@@ -191,7 +195,7 @@ class LiveReader:
                 (self._version,),
             ).fetchall()
             states = connection.execute(
-                "SELECT worker, updated_at, finished_at FROM workers"
+                "SELECT worker, pid, updated_at, finished_at FROM workers"
             ).fetchall()
         finally:
             connection.execute("COMMIT")
@@ -219,11 +223,32 @@ class LiveReader:
             t.max_setup_ns = max(t.max_setup_ns, max_ns)
             if setups:
                 t.setups_by_worker[worker] = setups
-        started, reporting, finished = [], [], []
-        for worker, updated_at, finished_at in states:
+        started, reporting, finished, lost = [], [], [], []
+        for worker, pid, updated_at, finished_at in states:
             started.append(worker)
             if updated_at is not None:
                 reporting.append(worker)
             if finished_at is not None:
                 finished.append(worker)
-        return LiveView(list(totals.values()), started, reporting, finished)
+            elif pid is not None and not process_alive(pid):
+                lost.append(worker)
+        return LiveView(list(totals.values()), started, reporting, finished, lost)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` (a local worker) is still running. A zombie (exited, not yet
+    reaped by the controller) is not. Where this cannot be told, it is assumed alive."""
+    if os.name != "posix":
+        return True  # os.kill(pid, 0) is not a probe on Windows
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # e.g. PermissionError: it exists
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            state = stat.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state != "Z"

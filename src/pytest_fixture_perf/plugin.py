@@ -386,11 +386,13 @@ class FixturePerfPlugin:
                     workers_reporting=_sorted_workers(view.reporting),
                     workers_started=_sorted_workers({*view.started, me}),
                     workers_finished=_sorted_workers(view.finished),
+                    workers_lost=_sorted_workers(view.lost),
                 )  # fmt: skip
         scope = "worker" if self.role is Role.WORKER else "run"
         return build_summary(
-            self.run.totals(), workers=self.run.workers, complete=self.complete, scope=scope
-        )
+            self.run.totals(), workers=self.run.workers, complete=self.complete, scope=scope,
+            workers_lost=_sorted_workers(self.lost_workers),
+        )  # fmt: skip
 
     def run_info(self) -> dict[str, Any]:
         return {

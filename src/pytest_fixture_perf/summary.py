@@ -75,6 +75,7 @@ def build_summary(
     workers_reporting: list[str] | None = None,
     workers_started: list[str] | None = None,
     workers_finished: list[str] | None = None,
+    workers_lost: list[str] | None = None,
 ) -> dict[str, Any]:
     """The summary over ``totals``.
 
@@ -108,6 +109,7 @@ def build_summary(
         "workers_finished": (
             (workers if complete else []) if workers_finished is None else workers_finished
         ),
+        "workers_lost": [] if workers_lost is None else workers_lost,
         "complete": complete,
         "scope": scope,
     }
