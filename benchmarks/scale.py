@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from pytest_fixture_perf import live
-from pytest_fixture_perf.aggregate import RunData
+from pytest_fixture_perf.aggregate import FixtureTotals, RunData
 from pytest_fixture_perf.jsonreport import write_json
 from pytest_fixture_perf.records import NOT_PARAMETRIZED, SETUP, TEARDOWN
 from pytest_fixture_perf.summary import build_summary
@@ -57,23 +57,16 @@ def make_batches(events: int, workers: int, definitions: int, seed: int = 1) -> 
 
 
 def fill_live_store(path: Path, run: RunData, workers: int) -> None:
-    """Every worker's totals in the live store, as the workers would have written them."""
+    """Every worker's share of the totals in the live store, as each would have written it."""
     totals = run.totals()
     for w in range(workers):
         writer = live.LiveWriter(path, f"gw{w}")
-        connection = writer._connection
-        connection.execute("BEGIN IMMEDIATE")
-        connection.execute("UPDATE meta SET value = value + 1 WHERE key = 'version'")
-        (version,) = connection.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
-        rows = [
-            (f"gw{w}", t.name, t.location, t.scope, t.setups // workers, t.teardowns // workers,
-             t.setup_ns // workers, t.teardown_ns // workers, t.max_setup_ns, t.uses // workers,
-             version)
+        writer.publish(
+            FixtureTotals(t.name, t.location, t.scope, t.setups // workers,
+                          t.teardowns // workers, t.setup_ns // workers,
+                          t.teardown_ns // workers, t.max_setup_ns, t.uses // workers)
             for t in totals
-        ]  # fmt: skip
-        connection.executemany(live.UPSERT, rows)
-        connection.execute("UPDATE workers SET updated_at = 1 WHERE worker = ?", (f"gw{w}",))
-        connection.execute("COMMIT")
+        )  # fmt: skip
         writer.close()
 
 

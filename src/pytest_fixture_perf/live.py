@@ -133,6 +133,12 @@ class LiveWriter:
         if not finished and not self._pending.fixtures:
             return  # nothing to publish: no transaction, no new version
         self._last_write = now
+        self.publish(self._pending.totals(), finished=finished)
+        self._pending = RunData()
+
+    def publish(self, totals: Iterable[FixtureTotals], *, finished: bool = False) -> None:
+        """Add ``totals`` (this worker's, since its last write) to the store in one
+        transaction, under a new version; ``finished`` marks this worker's totals final."""
         connection = self._connection
         connection.execute("BEGIN IMMEDIATE")
         try:
@@ -145,7 +151,7 @@ class LiveWriter:
             rows = [
                 (self.worker, t.name, t.location, t.scope, t.setups, t.teardowns,
                  t.setup_ns, t.teardown_ns, t.max_setup_ns, t.uses, version)
-                for t in self._pending.totals()
+                for t in totals
             ]  # fmt: skip
             connection.executemany(UPSERT, rows)
             stamp = time.time()
@@ -161,7 +167,6 @@ class LiveWriter:
         except BaseException:
             connection.execute("ROLLBACK")
             raise
-        self._pending = RunData()
 
     def read(self) -> LiveView:
         """The whole run so far: totals summed over workers, and the workers' states."""
