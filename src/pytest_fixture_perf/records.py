@@ -60,6 +60,3 @@ class FixtureEvent(NamedTuple):
 
 #: Identity of a fixture definition: (name, location).
 FixtureKey = tuple[str, str]
-
-#: Fields of :class:`FixtureEvent`, in order; also the column order on the wire.
-EVENT_FIELDS: Final = FixtureEvent._fields
