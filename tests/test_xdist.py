@@ -86,24 +86,30 @@ def shared():
 @pytest.fixture
 def work(shared):
     time.sleep(0.02)
+
+@pytest.fixture
+def summary_when(fixture_performance_tracker):
+    # wait (bounded): the run's summary once done(summary) holds, or at the timeout
+    def wait(done, timeout=30):
+        deadline = time.monotonic() + timeout
+        while True:
+            summary = fixture_performance_tracker.get_performance_summary()
+            if done(summary) or time.monotonic() > deadline:
+                return summary
+            time.sleep(0.05)
+    return wait
 """
 
 LIVE_TESTS = """
-import time
 import pytest
 
 @pytest.mark.parametrize("i", range(20))
 def test_work(i, work): pass
 
-def test_fixture_performance_reporting(fixture_performance_tracker, worker_id):
-    # wait (bounded) until some other worker has published: tests run in any order
-    deadline = time.monotonic() + 20
-    while True:
-        summary = fixture_performance_tracker.get_performance_summary()
-        others = set(summary["workers_reporting"]) - {worker_id}
-        if others or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
+def test_fixture_performance_reporting(summary_when, worker_id):
+    # wait until some other worker has published: tests run in any order
+    summary = summary_when(lambda s: set(s["workers_reporting"]) - {worker_id}, timeout=20)
+    others = set(summary["workers_reporting"]) - {worker_id}
     assert summary["total_fixture_setups"] > 0
     assert summary["complete"] is False
     assert summary["scope"] == "run"
@@ -151,16 +157,9 @@ def test_a_worker_without_tests_is_seen_finishing(suite: Suite) -> None:
     suite.pytester.makeconftest(LIVE_CONFTEST)
     suite.pytester.makepyfile(
         test_alone="""
-import time
-
-def test_wait(fixture_performance_tracker, work, worker_id):
+def test_wait(summary_when, work, worker_id):
     other = {"gw0": "gw1", "gw1": "gw0"}[worker_id]
-    deadline = time.monotonic() + 30
-    while True:
-        summary = fixture_performance_tracker.get_performance_summary()
-        if other in summary["workers_finished"] or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
+    summary = summary_when(lambda s: other in s["workers_finished"])
     assert summary["workers_started"] == ["gw0", "gw1"]
     assert summary["workers_finished"] == [other]
     assert summary["workers"] == [worker_id]  # the other one published nothing
@@ -183,14 +182,9 @@ def test_crash(work):
     time.sleep(0.5)  # let the other worker start waiting
     os._exit(1)
 
-def test_wait(fixture_performance_tracker, work, worker_id):
+def test_wait(summary_when, work, worker_id):
     other = {"gw0": "gw1", "gw1": "gw0"}[worker_id]
-    deadline = time.monotonic() + 30
-    while True:
-        summary = fixture_performance_tracker.get_performance_summary()
-        if other in summary["workers_lost"] or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
+    summary = summary_when(lambda s: other in s["workers_lost"])
     assert summary["workers_lost"] == [other]
     assert other not in summary["workers_finished"]
 """
