@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from peer import interpreters
+from peer import baseline_mode, interpreters
 
 # The clock stops after every other sessionfinish hook (the plugin aggregates what is still
 # buffered in a trylast one), so all of the plugin's per-record work is inside.
@@ -117,7 +117,7 @@ def main() -> int:
     print(f"micro: {cycles:,} setup+teardown cycles per run ({args.tests} tests x "
           f"{args.fixtures} fixtures), {args.rounds} interleaved rounds")  # fmt: skip
     for mode, values in samples.items():
-        base = "peer-off" if modes[mode][0] == "peer" else "off"
+        base = baseline_mode(modes[mode][0])
         off = statistics.median(samples[base])
         cpu = statistics.median(values)
         print(f"  {mode:<16} test loop CPU {cpu:.3f} s, {cpu / cycles * 1e6:6.2f} us per cycle, "

@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from peer import interpreters
+from peer import baseline_mode, interpreters
 
 CONFTEST = """
 import pytest
@@ -180,7 +180,7 @@ def main() -> int:
                 }
                 print(f"\n-n {n}: mode               instructions   ratio   per fixture")
                 for mode, count in counts.items():
-                    base = counts["peer-off" if modes[mode][0] == "peer" else "off"]
+                    base = counts[baseline_mode(modes[mode][0])]
                     per_fixture = f"{(count - base) / setups:+9,.0f}" if setups else ""
                     print(f"       {mode:<17} {count / 1e9:9.3f} G   {count / base:6.4f}  "
                           f"{per_fixture}")  # fmt: skip
@@ -193,17 +193,22 @@ def main() -> int:
                     results[mode].append(
                         run(pythons[which], root, ["-n", n, *extra, *shlex.split(args.pytest_args)])
                     )
-            base_wall = statistics.median(w for w, _ in results["off"])
-            base_cpu = statistics.median(c for _, c in results["off"])
+            medians = {
+                mode: (statistics.median(w for w, _ in samples),
+                       statistics.median(c for _, c in samples))
+                for mode, samples in results.items()
+            }  # fmt: skip
             print(
                 f"\n-n {n}: mode               wall    ratio     cpu    ratio   per fixture (cpu)"
+                "   ratios to"
             )
-            for mode, samples in results.items():
-                wall = statistics.median(w for w, _ in samples)
-                cpu = statistics.median(c for _, c in samples)
-                per_fixture = f"{(cpu - base_cpu) / setups * 1e6:+.2f} us" if setups else ""
+            for mode, (wall, cpu) in medians.items():
+                # each venv against its own plugin-off run: their start-up costs differ
+                base = baseline_mode(modes[mode][0])
+                base_wall, base_cpu = medians[base]
+                per_fixture = f"{(cpu - base_cpu) / setups * 1e6:+7.2f} us" if setups else ""
                 print(f"       {mode:<17} {wall:6.2f}s  {wall / base_wall:6.3f}  {cpu:6.2f}s  "
-                      f"{cpu / base_cpu:6.3f}   {per_fixture}")  # fmt: skip
+                      f"{cpu / base_cpu:6.3f}   {per_fixture:>10}   {base}")  # fmt: skip
     return 0
 
 

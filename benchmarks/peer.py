@@ -49,3 +49,9 @@ def interpreters(*, with_peer: bool) -> dict[str, Path | str]:
         if peer is not None:
             pythons["peer"] = peer
     return pythons
+
+
+def baseline_mode(which: str) -> str:
+    """The mode a mode run with interpreter ``which`` is compared with: plugin-off in the
+    same venv (the two venvs' start-up costs differ)."""
+    return "peer-off" if which == "peer" else "off"
