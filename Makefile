@@ -49,7 +49,7 @@ matrix: $(STAMP)
 # The example backend's suite under pytest-xdist, with its fixture report in reports/.
 demo: $(EXAMPLE_STAMP)
 	mkdir -p reports
-	$(BIN)/python -m pytest $(EXAMPLE) -n auto --fixture-perf-json reports/fixture-perf.json
+	$(BIN)/python -m pytest $(EXAMPLE) -n auto --fixture-perf-json=reports/fixture-perf.json
 	@echo "JSON report: reports/fixture-perf.json"
 
 # The seed's flaky test before (per-process tracker) and after (this plugin).

@@ -11,5 +11,7 @@ PYTEST_VERSIONS = ["8.0", "8.3", "9.2"]
 @nox.session
 @nox.parametrize("pytest", PYTEST_VERSIONS)
 def tests(session: nox.Session, pytest: str) -> None:
-    session.install(f"pytest~={pytest}.0", "pytest-xdist", "pytest-asyncio", "-e", ".")
+    session.install(
+        f"pytest~={pytest}.0", "pytest-xdist", "pytest-asyncio", "hypothesis", "-e", "."
+    )
     session.run("python", "-m", "pytest", *session.posargs)

@@ -1,12 +1,18 @@
 """Micro-benchmark: the cost of one fixture setup + teardown cycle, plugin on vs off.
 
     python benchmarks/micro.py [--tests 2000] [--fixtures 10] [--rounds 5] [--quick]
+    python benchmarks/micro.py --callgrind [--tests 1000] [--fixtures 10]
 
 One pytest process runs ``tests`` tests, each using ``fixtures`` function-scoped fixtures
 (so tests x fixtures cycles). A small plugin reads the process's CPU time at the start
 and end of the test loop, so interpreter start-up and collection are left out. Modes are
 interleaved; the medians give the added microseconds per cycle (the per-test hooks are
 included, spread over the test's fixtures).
+
+``--callgrind`` counts instructions instead (valgrind; the same count on a busy machine as
+on an idle one). Each mode runs twice, with ``tests`` and with twice as many tests, and
+the difference between the two runs is divided by the extra cycles: start-up, collection
+set-up and the final report cancel out, leaving the cost of one cycle.
 """
 
 from __future__ import annotations
@@ -89,6 +95,49 @@ def loop_cpu(python: Path | str, root: Path, out: Path, mode: list[str]) -> floa
     return float(out.read_text().split()[-1])
 
 
+def _pythonpath(root: Path) -> str:
+    """``root`` first, then whatever PYTHONPATH said (e.g. another checkout's src)."""
+    return os.pathsep.join(p for p in (str(root), ENV.get("PYTHONPATH", "")) if p)
+
+
+def loop_instructions(python: Path | str, root: Path, mode: list[str]) -> int:
+    """Instructions of one whole pytest run (single process) under valgrind's callgrind."""
+    with tempfile.TemporaryDirectory(prefix="fixture-perf-cg-") as out:
+        args = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:asyncio",
+                *mode]  # fmt: skip
+        subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/cg.out", *args],
+            cwd=root, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={**ENV, "PYTHONPATH": _pythonpath(root), "PYTHONHASHSEED": "0"},
+        )  # fmt: skip
+        for line in (Path(out) / "cg.out").read_text().splitlines():
+            if line.startswith("totals:"):
+                return int(line.split()[1])
+    raise RuntimeError("callgrind wrote no totals")
+
+
+def callgrind(args: argparse.Namespace, pythons: dict[str, Path | str]) -> int:
+    """Instructions per setup+teardown cycle, from runs of N and 2N tests per mode."""
+    modes = {mode: spec for mode, spec in MODES.items() if spec[0] in pythons}
+    counts: dict[str, list[int]] = {mode: [] for mode in modes}
+    for tests in (args.tests, 2 * args.tests):
+        with tempfile.TemporaryDirectory(prefix="fixture-perf-micro-") as tmp:
+            root = Path(tmp)
+            write_suite(root, tests, args.fixtures)
+            (root / "bench_noop_hooks.py").write_text(NOOP_HOOKS_PLUGIN)
+            for mode, (which, extra) in modes.items():
+                counts[mode].append(loop_instructions(pythons[which], root, extra))
+    cycles = args.tests * args.fixtures
+    print(f"micro --callgrind: instructions per setup+teardown cycle, from runs of "
+          f"{args.tests} and {2 * args.tests} tests x {args.fixtures} fixtures")  # fmt: skip
+    per_cycle = {mode: (c[1] - c[0]) / cycles for mode, c in counts.items()}
+    for mode, value in per_cycle.items():
+        base = per_cycle[baseline_mode(modes[mode][0])]
+        print(f"  {mode:<16} {value:10,.0f} per cycle, added {value - base:+9,.0f} "
+              f"(vs {baseline_mode(modes[mode][0])})")  # fmt: skip
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tests", type=int, default=2000)
@@ -98,10 +147,17 @@ def main() -> int:
     parser.add_argument(
         "--quick", action="store_true", help="200 tests, 2 rounds, no peer (for CI)"
     )
+    parser.add_argument(
+        "--callgrind",
+        action="store_true",
+        help="count instructions per cycle under valgrind (slow: use --tests 1000)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.tests, args.rounds, args.no_peer = 200, 2, True
     pythons = interpreters(with_peer=not args.no_peer)
+    if args.callgrind:
+        return callgrind(args, pythons)
     modes = {mode: spec for mode, spec in MODES.items() if spec[0] in pythons}
     cycles = args.tests * args.fixtures
     with tempfile.TemporaryDirectory(prefix="fixture-perf-micro-") as tmp:

@@ -97,6 +97,21 @@ def by_name(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return entries
 
 
+def setup_show(result: pytest.RunResult, names: set[str]) -> Counter[tuple[str, str]]:
+    """``(phase, name) -> count`` of ``names`` from pytest's own ``--setup-show`` lines."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for line in result.outlines:
+        words = line.split()
+        if len(words) < 3 or words[0] not in ("SETUP", "TEARDOWN"):
+            continue
+        name = words[2].split("[")[0]
+        while name not in names and name[-1:] in (".", "E", "s", "F"):  # -q progress letters
+            name = name[:-1]
+        if name in names:
+            counts[(words[0].lower(), name)] += 1
+    return counts
+
+
 def reported(doc: dict[str, Any], names: set[str]) -> Counter[tuple[str, str]]:
     """``(phase, name) -> count`` from the JSON report, for ``names``."""
     counts: Counter[tuple[str, str]] = Counter()

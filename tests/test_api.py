@@ -10,7 +10,7 @@ import pytest
 
 from pytest_fixture_perf import FixturePerformanceTracker, track_fixture_performance
 
-from conftest import Suite, by_name
+from conftest import Suite, by_name, setup_show
 
 SUMMARY_KEYS = {
     "total_fixture_setups", "total_fixture_teardowns", "total_setup_seconds",
@@ -146,13 +146,16 @@ async def test_three(agen, fixture_performance_tracker):
     assert summary["workers"] == ["main"]
 """
     )
-    result, doc = suite.run()
+    result, doc = suite.run("--setup-show")
     result.assert_outcomes(passed=3)
     truth = suite.ground_truth()
+    shown = setup_show(result, {"plain", "gen", "agen"})
     entries = by_name(doc)
     for name in ("plain", "gen", "agen"):
-        assert entries[name]["setups"] == truth[("setup", name)], name
-        assert entries[name]["teardowns"] == 1 if name != "plain" else 2
+        assert entries[name]["setups"] == truth[("setup", name)] == shown[("setup", name)]
+        # every setup is torn down, with teardown code (gen, agen) or without (plain)
+        assert entries[name]["teardowns"] == shown[("teardown", name)], name
+    assert (truth[("teardown", "gen")], truth[("teardown", "agen")]) == (1, 1)
     assert entries["plain"]["location"] == "conftest.py:5"  # the real function, unwrapped
     assert not any(entry["location"] == "<manual>" for entry in doc["fixtures"])
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Suite, by_name, reported
+from conftest import Suite, by_name, reported, setup_show
 
 CONFTEST = """
 import pytest
@@ -159,20 +159,17 @@ def test_counts_equal_ground_truth(full_suite: Suite) -> None:
 
 
 def test_counts_match_setup_show(full_suite: Suite) -> None:
-    """pytest's own --setup-show agrees with the plugin's setup counts."""
+    """pytest's own --setup-show agrees with the plugin's setup and teardown counts. It
+    shows a teardown for every setup, with or without teardown code; the plugin records
+    none for a setup that failed or skipped (nothing of its own to tear down)."""
     result, doc = full_suite.run("--setup-show")
-    setups = {name: 0 for name in NAMES}
-    for line in result.outlines:
-        words = line.split()
-        if len(words) < 3 or words[0] != "SETUP":
-            continue
-        name = words[2].split("[")[0]
-        while name not in setups and name[-1:] in (".", "E", "s"):  # -q progress letters
-            name = name[:-1]
-        if name in setups:
-            setups[name] += 1
-    entries = by_name(doc)
-    assert {name: entries[name]["setups"] for name in NAMES} == setups
+    shown = setup_show(result, NAMES)
+    assert shown[("setup", "func")] > 0
+    failed = {"broken_setup", "broken_module_setup", "skipping"}
+    for name in failed:
+        assert shown[("teardown", name)] == shown[("setup", name)] > 0
+        shown[("teardown", name)] = 0
+    assert reported(doc, NAMES) == +shown
 
 
 def test_outcomes_errors_and_skips(full_suite: Suite) -> None:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import pytest
 
 from conftest import INI, Suite
@@ -40,25 +46,32 @@ def test_bad_values_are_usage_errors(suite: Suite, args: list[str], message: str
     assert "Traceback" not in result.stdout.str()
 
 
+@contextmanager
+def unwritable_directory(path: Path) -> Iterator[Path]:
+    """A directory nobody may write to, root included: root ignores permission bits, so as
+    root the directory is made immutable (``chattr +i``), which holds for root too."""
+    path.mkdir(mode=0o555)
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", str(path)], check=True)
+    try:
+        assert not os.access(path, os.W_OK), f"could not make {path} unwritable"
+        yield path
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        path.chmod(0o755)
+
+
 def test_unwritable_json_directory(suite: Suite) -> None:
     suite.pytester.makepyfile(TESTS)
-    locked = suite.path / "locked"
-    locked.mkdir(mode=0o500)
-    try:
+    with unwritable_directory(suite.path / "locked") as locked:
         result = suite.pytester.runpytest_subprocess(f"--fixture-perf-json={locked}/out.json")
-    finally:
-        locked.chmod(0o700)
-    import os
-
-    if os.geteuid() == 0:  # root may write anywhere: the path is then valid
-        assert result.ret == 0
-        assert (locked / "out.json").exists()
-    else:
-        assert result.ret == pytest.ExitCode.USAGE_ERROR
-        assert [line for line in result.errlines if line] == [
-            f"ERROR: --fixture-perf-json: cannot write '{locked}/out.json': "
-            f"directory {locked} is not writable"
-        ]
+        assert not (locked / "out.json").exists()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert [line for line in result.errlines if line] == [
+        f"ERROR: --fixture-perf-json: cannot write '{locked}/out.json': "
+        f"directory {locked} is not writable"
+    ]
 
 
 def test_json_path_below_a_file(suite: Suite) -> None:
@@ -118,7 +131,7 @@ def test_top_limits_and_zero_hides(suite: Suite) -> None:
 def test_json_written_once_atomically(suite: Suite) -> None:
     suite.pytester.makepyfile(TESTS)
     _result, doc = suite.run()
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2
     leftovers = [p.name for p in suite.path.iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
 
@@ -128,7 +141,7 @@ def test_tracking_failure_never_fails_tests(suite: Suite) -> None:
     suite.pytester.makeconftest(
         """
 def pytest_sessionstart(session):
-    recorder = session.config.pluginmanager.get_plugin("fixture_perf_session_recorder")
+    recorder = session.config.pluginmanager.get_plugin("fixture_perf_recorder")
     recorder._infos = None  # simulate a bug inside the recorder
 """
     )

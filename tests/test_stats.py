@@ -1,4 +1,4 @@
-"""Pure statistics and aggregation, without pytest sessions."""
+"""Order statistics and the derived per-fixture numbers, against values computed here."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import statistics
 
 import pytest
 
-from pytest_fixture_perf.aggregate import aggregate
-from pytest_fixture_perf.records import FixtureEvent
-from pytest_fixture_perf.stats import median, quantile, summarize
+from pytest_fixture_perf.model import Definition, Run
+from pytest_fixture_perf.model.derive import derive
+from pytest_fixture_perf.model.run import NONE
+from pytest_fixture_perf.model.stats import median, quantile, summarize
 
 
 def test_quantile_hand_computed() -> None:
@@ -44,77 +45,50 @@ def test_summarize_seconds() -> None:
     assert summarize([]) == {"total": 0.0, "mean": 0.0, "median": 0.0, "p95": 0.0, "max": 0.0}
 
 
-def event(phase: str, name: str, ns: int, *, worker: str = "main", outcome: str = "ok",
-          param: int = -1) -> FixtureEvent:  # fmt: skip
-    return FixtureEvent(
-        phase, name, f"conftest.py:{len(name)}", "function", param,
-        None if param < 0 else f"p{param}", "t.py::test", worker, ns, outcome,
-    )  # fmt: skip
-
-
-def test_aggregate_is_order_independent_and_exact() -> None:
-    events = [event("setup", "a", i * 1000, worker=f"gw{i % 3}") for i in range(1, 101)]
-    events += [event("teardown", "a", 5) for _ in range(100)]
-    events += [event("setup", "b", 7, outcome="error"), event("setup", "b", 9, outcome="skipped")]
-    shuffled = events[:]
-    random.Random(3).shuffle(shuffled)
-    one, two = aggregate(events), aggregate(shuffled)
-    a1, a2 = one.fixtures[("a", "conftest.py:1")], two.fixtures[("a", "conftest.py:1")]
-    assert a1.setup.stats() == a2.setup.stats()
-    assert a1.setup.count == 100
-    assert a1.setups_by_worker == {"gw1": 34, "gw2": 33, "gw0": 33}
-    assert one.total_setups == 102
-    assert one.total_teardowns == 100
-    assert one.total_setup_ns == sum(range(1, 101)) * 1000 + 16
-    b = one.fixtures[("b", "conftest.py:1")]
-    assert (b.setup.errors, b.setup.skipped) == (1, 1)
-    assert one.workers == ["main", "gw0", "gw1", "gw2"]
-
-
-def test_workers_sort_numerically() -> None:
-    run = aggregate([event("setup", "a", 1, worker=w) for w in ("gw10", "gw2", "main", "gw1")])
-    assert run.workers == ["main", "gw1", "gw2", "gw10"]
-
-
-def test_params_and_uses() -> None:
-    run = aggregate(
-        [event("setup", "p", 10, param=0), event("setup", "p", 30, param=1),
-         event("setup", "p", 20, param=0)],
-        uses={("p", "conftest.py:1"): 5},
-    )  # fmt: skip
-    data = run.fixtures[("p", "conftest.py:1")]
-    assert {k: v.count for k, v in data.params.items()} == {"p0": 2, "p1": 1}
-    assert data.uses == 5
-    assert run.by_scope() == {"function": {"setups": 3, "seconds": 60e-9}}
-
-
-def test_raw_record_fast_path_matches_events() -> None:
-    """RunData.add_records (the recorder's raw buffer) aggregates exactly like add_events."""
-    from types import SimpleNamespace
-
-    from pytest_fixture_perf.jsonreport import build_document
-
-    infos = {n: SimpleNamespace(name=n, location=f"conftest.py:{len(n)}") for n in ("a", "bb")}
-    raw = [
-        (ph, infos[n], "module", p, None if p < 0 else f"p{p}", "t.py::x", ns, out)
-        for ph, n, p, ns, out in [
-            ("setup", "a", -1, 50, "ok"), ("setup", "bb", 0, 70, "error"),
-            ("teardown", "a", -1, 5, "ok"), ("setup", "bb", 1, 90, "skipped"),
-            ("teardown", "bb", 1, 9, "error"), ("setup", "a", -1, 30, "ok"),
-        ]
-    ]  # fmt: skip
-    fast = aggregate([])
-    fast.add_records(raw, "gw1")
-    events = [
-        FixtureEvent(ph, info.name, info.location, sc, p, pid, t, "gw1", ns, out)
-        for ph, info, sc, p, pid, t, ns, out in raw
-    ]
-    assert build_document(fast, {}) == build_document(aggregate(events), {})
-    assert fast.total_setups == 4
-
-
-def test_events_from_a_generator_are_kept_apart() -> None:
-    """Events made on the fly (freed after use) must not be confused with one another."""
-    run = aggregate(event("setup", name, 10) for name in ["a", "bb", "a", "ccc", "bb"] * 50)
-    counts = {data.name: data.setup.count for data in run.fixtures.values()}
-    assert counts == {"a": 100, "bb": 100, "ccc": 50}
+def test_derived_numbers_match_a_direct_computation() -> None:
+    """derive() over a shuffled mix of workers, params and outcomes equals what plain
+    loops over the same rows give."""
+    rng = random.Random(11)
+    rows = []  # (worker, name, phase, param, exclusive, inclusive, cpu, outcome)
+    for i in range(400):
+        rows.append((f"gw{i % 3}", rng.choice("ab"), rng.randrange(2), rng.choice([-1, 0, 1]),
+                     rng.randrange(1, 10**7), 0, rng.choice([-1, rng.randrange(10**6)]),
+                     rng.choice([0, 0, 0, 1, 2])))  # fmt: skip
+    run = Run()
+    for w, name, phase, param, excl, _incl, cpu, outcome in rows:
+        d = run.definition_id(Definition.make(name, "c.py", 1, "function"))
+        run.add_events(
+            [(d, phase, 4, param, None if param < 0 else f"p{param}", NONE, 0, excl,
+              excl + 7, cpu, outcome)],
+            run.worker_id(w), 0,
+        )  # fmt: skip
+    stats = derive(run)
+    assert [f.definition.name for f in stats.fixtures] == sorted(
+        "ab", key=lambda n: -sum(r[4] for r in rows if r[1] == n)
+    )
+    for f in stats.fixtures:
+        mine = [r for r in rows if r[1] == f.definition.name]
+        setups = sorted(r[4] for r in mine if r[2] == 0)
+        teardowns = [r[4] for r in mine if r[2] == 1]
+        assert f.tally.setups == len(setups)
+        assert f.tally.teardowns == len(teardowns)
+        assert f.setup["total"] == pytest.approx(sum(setups) / 1e9)
+        assert f.setup["max"] == max(setups) / 1e9
+        assert f.setup["median"] == pytest.approx(statistics.median(setups) / 1e9)
+        assert f.setup_inclusive["total"] == pytest.approx((sum(setups) + 7 * len(setups)) / 1e9)
+        cpu = [r[6] for r in mine if r[2] == 0 and r[6] >= 0]
+        assert f.setup_cpu is not None
+        assert f.setup_cpu["total"] == pytest.approx(sum(cpu) / 1e9)
+        assert f.tally.setup_errors == sum(1 for r in mine if r[2] == 0 and r[7] == 1)
+        assert f.tally.setup_skips == sum(1 for r in mine if r[2] == 0 and r[7] == 2)
+        assert f.tally.teardown_errors == sum(1 for r in mine if r[2] == 1 and r[7] == 1)
+        assert f.workers == {
+            w: n for w in ("gw0", "gw1", "gw2")
+            if (n := sum(1 for r in mine if r[0] == w and r[2] == 0))
+        }  # fmt: skip
+        for param in (0, 1):
+            p = f.params[f"p{param}"]
+            assert p.setups == sum(1 for r in mine if r[3] == param and r[2] == 0)
+            assert p.teardowns == sum(1 for r in mine if r[3] == param and r[2] == 1)
+    assert stats.total.setups == sum(1 for r in rows if r[2] == 0)
+    assert [w.id for w in stats.workers] == ["gw0", "gw1", "gw2"]

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import selectors
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import execnet
 import pytest
 
 from test_counts import NAMES, full_suite
@@ -209,3 +215,114 @@ def test_workers_without_shared_storage_are_exact(full_suite: Suite, tmp_path: P
     assert reported(doc, NAMES) == +full_suite.ground_truth()
     assert doc["run"]["workers"] == ["gw0", "gw1"]
     assert by_name(doc)["func"]["location"] == by_name(full_suite.run()[1])["func"]["location"]
+
+
+USES_CONFTEST = """
+import pytest
+
+@pytest.fixture(scope="session")
+def db_setup():
+    pass
+
+@pytest.fixture(scope="class")
+def class_setup(request):
+    # like pytest-django's class-scoped unittest setup: a dependency requested at run time
+    request.getfixturevalue("db_setup")
+"""
+
+USES_TESTS = """
+import pytest
+
+@pytest.mark.usefixtures("class_setup")
+class TestA:
+    @pytest.mark.parametrize("i", range(5))
+    def test_a(self, i): pass
+
+@pytest.mark.usefixtures("class_setup")
+class TestB:
+    @pytest.mark.parametrize("i", range(5))
+    def test_b(self, i): pass
+
+def test_direct(db_setup): pass
+
+def test_none(): pass
+"""
+
+
+@pytest.mark.parametrize("mode", [("-n", "0"), ("-n", "2"), ("-n", "3", "--dist", "loadscope")])
+def test_uses_do_not_depend_on_scheduling(suite: Suite, mode: tuple[str, ...]) -> None:
+    """A use is a test whose closure holds the fixture, even when a fixture cached across
+    tests requested it at run time for an earlier test: 5 + 5 tests through class_setup
+    and one directly use db_setup, however the tests are spread over workers."""
+    suite.pytester.makeconftest(USES_CONFTEST)
+    suite.pytester.makepyfile(test_uses=USES_TESTS)
+    result, doc = suite.run(*mode)
+    result.assert_outcomes(passed=12)
+    fixtures = by_name(doc)
+    assert fixtures["db_setup"]["uses"] == 11
+    assert fixtures["class_setup"]["uses"] == 10
+
+
+def _start_socket_server(directory: Path) -> tuple[subprocess.Popen[str], int]:
+    """execnet's socket server on 127.0.0.1 (a free port), run from ``directory``: a stand-in
+    for a remote machine that shares nothing with us but a socket."""
+    script = Path(execnet.__file__).parent / "script" / "socketserver.py"
+    proc = subprocess.Popen(
+        [sys.executable, "-u", str(script), "127.0.0.1:0"],
+        cwd=directory, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        ready = selector.select(timeout=30)
+    line = proc.stdout.readline() if ready else ""
+    found = re.search(r"'127\.0\.0\.1', (\d+)\)", line)
+    if found is None:
+        proc.kill()
+        raise AssertionError(f"socket server did not start: {line!r}")
+    return proc, int(found.group(1))
+
+
+@pytest.fixture
+def remote_hosts(tmp_path: Path) -> Iterator[list[tuple[Path, int]]]:
+    """Two socket servers, each in a directory of its own."""
+    servers = []
+    try:
+        for i in range(2):
+            home = tmp_path / f"host{i}"
+            home.mkdir()
+            proc, port = _start_socket_server(home)
+            servers.append((proc, home, port))
+        yield [(home, port) for _, home, port in servers]
+    finally:
+        for proc, _, _ in servers:
+            proc.kill()
+            proc.wait()
+
+
+def test_remote_socket_workers_are_exact(
+    full_suite: Suite, remote_hosts: list[tuple[Path, int]]
+) -> None:
+    """Real remote workers (``--tx socket=``): the suite is rsynced to each, nothing is
+    shared but the channel, and the counts are still exact; a test asking for the summary
+    there gets its own worker's data, said to be so, rather than waiting."""
+    full_suite.pytester.makepyfile(
+        test_remote_scope="""
+def test_scope(fixture_performance_tracker, func, worker_id):
+    summary = fixture_performance_tracker.get_performance_summary()
+    assert summary["scope"] == "worker"
+    assert summary["workers"] == [worker_id]
+    assert summary["fixtures"]["func"]["setups"] >= 1
+"""
+    )
+    txs = [f"--tx=socket=127.0.0.1:{port}//id=sock{i}" for i, (_, port) in enumerate(remote_hosts)]
+    result, doc = full_suite.run(
+        "--dist=load", *txs, f"--rsyncdir={full_suite.path}", str(full_suite.path)
+    )
+    result.assert_outcomes(passed=19, skipped=1, errors=4)
+    logs = [log for home, _ in remote_hosts for log in home.rglob("gt.log")]
+    assert logs, "the fixtures ran in the rsynced copies"
+    (full_suite.path / "gt.log").write_text("".join(log.read_text() for log in logs))
+    assert reported(doc, NAMES | {"func"}) == +full_suite.ground_truth()
+    assert doc["run"]["workers"] == ["sock0", "sock1"]
+    assert doc["run"]["lost_workers"] == {}

@@ -2,11 +2,15 @@
 
 from ._version import __version__
 from .api import FixturePerformanceTracker, get_tracker, track_fixture_performance
-from .records import FixtureEvent
+from .model import Definition, FormatError, Run
+from .problems import FixturePerfWarning
 
 __all__ = [
-    "FixtureEvent",
+    "Definition",
+    "FixturePerfWarning",
     "FixturePerformanceTracker",
+    "FormatError",
+    "Run",
     "__version__",
     "get_tracker",
     "track_fixture_performance",

@@ -10,13 +10,13 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import AsyncGenerator, Callable, Generator
-from time import perf_counter_ns
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from .aggregate import RunData
-from .records import ERROR, MAIN_WORKER, NOT_PARAMETRIZED, OK, SETUP, SKIPPED, TEARDOWN
-from .records import FixtureEvent as FixtureEvent
-from .summary import build_summary
+from .collect.clock import CLOCK
+from .collect.recorder import manual_event
+from .model.run import MAIN_WORKER, Run
+from .model.totals import Totals
+from .report.summary import build_summary
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,42 +30,52 @@ class FixturePerformanceTracker:
     """
 
     def __init__(self) -> None:
-        self._run = RunData()
+        self.reset()
 
     # -- recording -------------------------------------------------------------------------
     def record_fixture_setup(
-        self, fixture_name: str, duration: float, scope: str = "function", outcome: str = OK
+        self, fixture_name: str, duration: float, scope: str = "function", outcome: str = "ok"
     ) -> None:
         """Record one setup of ``fixture_name`` that took ``duration`` seconds."""
-        self._record(SETUP, fixture_name, scope, round(duration * 1e9), outcome)
+        self._record("setup", fixture_name, scope, round(duration * 1e9), outcome)
 
     def record_fixture_teardown(
-        self, fixture_name: str, duration: float, scope: str = "function", outcome: str = OK
+        self, fixture_name: str, duration: float, scope: str = "function", outcome: str = "ok"
     ) -> None:
         """Record one teardown of ``fixture_name`` that took ``duration`` seconds."""
-        self._record(TEARDOWN, fixture_name, scope, round(duration * 1e9), outcome)
+        self._record("teardown", fixture_name, scope, round(duration * 1e9), outcome)
 
     def _record(self, phase: str, name: str, scope: str, duration_ns: int, outcome: str) -> None:
-        self._run.add_events(
-            [
-                FixtureEvent(
-                    phase, name, "<manual>", scope, NOT_PARAMETRIZED, None, "", MAIN_WORKER,
-                    duration_ns, outcome,
-                )
-            ]
-        )  # fmt: skip
+        row = manual_event(self._run, phase, name, scope, duration_ns, outcome, CLOCK.perf_ns())
+        self._run.add_events([row], self._worker, 0)
 
     def reset(self) -> None:
         """Forget everything recorded into this tracker."""
-        self._run = RunData()
+        self._run = Run()
+        self._worker = self._run.worker_id(MAIN_WORKER)
+        self._totals = Totals(self._run)
 
     # -- reading ---------------------------------------------------------------------------
     def get_performance_summary(self) -> dict[str, Any]:
         """The summary dictionary (keys documented in the README)."""
+        self._totals.update()
         return build_summary(
-            self._run.totals(), workers=self._run.workers, complete=False, scope="worker"
+            self._totals.entries(), workers=[MAIN_WORKER], complete=False, scope="worker"
         )
 
+
+class Session(Protocol):
+    """What the decorator needs of a running plugin (its role, see ``roles.Role``)."""
+
+    def record_manual(
+        self, phase: str, name: str, scope: str, duration_ns: int, outcome: str
+    ) -> bool: ...
+
+    def is_timing_setup(self) -> bool: ...
+
+
+#: The running plugins' roles, innermost pytest session last (pytester runs nest).
+ACTIVE: list[Session] = []
 
 _default_tracker: FixturePerformanceTracker | None = None
 
@@ -82,25 +92,23 @@ def get_tracker() -> FixturePerformanceTracker:
 def _sink_for(tracker: FixturePerformanceTracker | None) -> Callable[..., None]:
     if tracker is not None:
         return tracker._record
-    from .plugin import active_recorder
+    session = ACTIVE[-1] if ACTIVE else None
 
-    recorder = active_recorder()
-    if recorder is not None and recorder.enabled:
-        return recorder.record_manual
-    return get_tracker()._record
+    def record(phase: str, name: str, scope: str, duration_ns: int, outcome: str) -> None:
+        if session is None or not session.record_manual(phase, name, scope, duration_ns, outcome):
+            get_tracker()._record(phase, name, scope, duration_ns, outcome)
+
+    return record
 
 
 def _plugin_times_this_call() -> bool:
-    from .plugin import active_recorder
-
-    recorder = active_recorder()
-    return recorder is not None and recorder.is_timing_setup()
+    return bool(ACTIVE) and ACTIVE[-1].is_timing_setup()
 
 
 def _outcome(exc: BaseException) -> str:
     import pytest
 
-    return SKIPPED if isinstance(exc, pytest.skip.Exception) else ERROR
+    return "skipped" if isinstance(exc, pytest.skip.Exception) else "error"
 
 
 def track_fixture_performance(
@@ -122,7 +130,7 @@ def track_fixture_performance(
         label = name or func.__name__
 
         def measure(phase: str, start: int, outcome: str) -> None:
-            _sink_for(tracker)(phase, label, scope, perf_counter_ns() - start, outcome)
+            _sink_for(tracker)(phase, label, scope, CLOCK.perf_ns() - start, outcome)
 
         if inspect.isasyncgenfunction(func):
 
@@ -133,18 +141,18 @@ def track_fixture_performance(
                         yield value
                     return
                 agen = func(*args, **kwargs)
-                start, outcome = perf_counter_ns(), OK
+                start, outcome = CLOCK.perf_ns(), "ok"
                 try:
                     value = await agen.__anext__()
                 except StopAsyncIteration:
-                    measure(SETUP, start, outcome)
+                    measure("setup", start, outcome)
                     return
                 except BaseException as exc:
-                    measure(SETUP, start, _outcome(exc))
+                    measure("setup", start, _outcome(exc))
                     raise
-                measure(SETUP, start, outcome)
+                measure("setup", start, outcome)
                 yield value
-                start = perf_counter_ns()
+                start = CLOCK.perf_ns()
                 try:
                     async for value in agen:  # a well-formed fixture yields once
                         yield value
@@ -152,7 +160,7 @@ def track_fixture_performance(
                     outcome = _outcome(exc)
                     raise
                 finally:
-                    measure(TEARDOWN, start, outcome)
+                    measure("teardown", start, outcome)
 
             return async_gen_wrapper  # type: ignore[return-value]
 
@@ -162,14 +170,14 @@ def track_fixture_performance(
             async def coroutine_wrapper(*args: Any, **kwargs: Any) -> Any:
                 if _plugin_times_this_call():
                     return await func(*args, **kwargs)
-                start, outcome = perf_counter_ns(), OK
+                start, outcome = CLOCK.perf_ns(), "ok"
                 try:
                     return await func(*args, **kwargs)
                 except BaseException as exc:
                     outcome = _outcome(exc)
                     raise
                 finally:
-                    measure(SETUP, start, outcome)
+                    measure("setup", start, outcome)
 
             return coroutine_wrapper  # type: ignore[return-value]
 
@@ -180,18 +188,18 @@ def track_fixture_performance(
                 if _plugin_times_this_call():
                     return (yield from func(*args, **kwargs))
                 gen = func(*args, **kwargs)
-                start, outcome = perf_counter_ns(), OK
+                start, outcome = CLOCK.perf_ns(), "ok"
                 try:
                     value = next(gen)
                 except StopIteration as stop:
-                    measure(SETUP, start, outcome)
+                    measure("setup", start, outcome)
                     return stop.value
                 except BaseException as exc:
-                    measure(SETUP, start, _outcome(exc))
+                    measure("setup", start, _outcome(exc))
                     raise
-                measure(SETUP, start, outcome)
+                measure("setup", start, outcome)
                 sent = yield value
-                start = perf_counter_ns()
+                start = CLOCK.perf_ns()
                 try:
                     while True:  # a well-formed fixture yields once; pass on any more
                         sent = yield gen.send(sent)
@@ -201,7 +209,7 @@ def track_fixture_performance(
                     outcome = _outcome(exc)
                     raise
                 finally:
-                    measure(TEARDOWN, start, outcome)
+                    measure("teardown", start, outcome)
 
             return generator_wrapper  # type: ignore[return-value]
 
@@ -209,14 +217,14 @@ def track_fixture_performance(
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if _plugin_times_this_call():
                 return func(*args, **kwargs)
-            start, outcome = perf_counter_ns(), OK
+            start, outcome = CLOCK.perf_ns(), "ok"
             try:
                 return func(*args, **kwargs)
             except BaseException as exc:
                 outcome = _outcome(exc)
                 raise
             finally:
-                measure(SETUP, start, outcome)
+                measure("setup", start, outcome)
 
         return wrapper  # type: ignore[return-value]
 

@@ -1,0 +1,396 @@
+"""Where a record is made: the only code of the plugin that runs for every fixture.
+
+How it measures:
+
+* **Setup**: a ``wrapper=True, tryfirst=True`` ``pytest_fixture_setup`` hookimpl. pytest only
+  calls that hook on a real setup (never on a cache hit) and after the fixture's declared
+  dependencies are set up, so they are already excluded. Fixtures pulled in at run time with
+  ``request.getfixturevalue()`` run nested inside it: a stack of frames subtracts them
+  (the *exclusive* time) and keeps the whole span too (the *inclusive* time).
+* **Teardown**: after a successful setup we append a *mark* finalizer to the fixture. pytest
+  runs finalizers last-in-first-out, so dependents and lazily added finalizers run before
+  the mark and the fixture's own teardown (yield code, ``request.addfinalizer`` callbacks)
+  after it; ``pytest_fixture_post_finalizer`` then closes the measurement. That hook is
+  called spuriously before pytest 9.1, so it only counts when a mark is pending.
+* **CPU time** (``process_time``) is read next to the wall clock for fixtures cached across
+  tests (session, package, module, class), and for every fixture with
+  ``--fixture-perf-cpu``: wall much larger than CPU means the fixture waited.
+* **Tests**: the role calls :meth:`Recorder.begin_test`, :meth:`Recorder.begin_teardown`
+  and :meth:`Recorder.end_phase` at each test's boundaries, which gives each test run's
+  phase times and the fixtures in its closure (its *uses*).
+
+The hot path appends one tuple to ``Recorder.buffer`` and nothing else: no I/O, no locks, no
+formatting. :meth:`Recorder.flush` moves the buffer into the run, between tests.
+Per-definition metadata is computed once per ``FixtureDef``. Any internal error
+disables recording for the rest of the session (and is reported); it never propagates into
+pytest, because a hookimpl that raises during setup corrupts pytest >= 9.1's fixture state.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Generator
+from pathlib import Path
+from typing import Any, Final
+
+import pytest
+
+from ..model.run import (
+    ERROR,
+    FUNCTION,
+    MANUAL_PATH,
+    NONE,
+    NOT_PARAMETRIZED,
+    OK,
+    OUTCOMES,
+    PHASES,
+    SCOPES,
+    SETUP,
+    SKIPPED,
+    TEARDOWN,
+    TEST_OUTCOMES,
+    Definition,
+    Run,
+)
+from .clock import CLOCK, Clock
+from .definitions import describe, param_display_id
+from .pytest_internals import finalizers_of, item_memo, request_memo
+
+_SKIP_EXCEPTION: Final = pytest.skip.Exception
+_SCOPE_CODES: Final = {scope: code for code, scope in enumerate(SCOPES)}
+
+# Test outcomes, and which one a test run keeps when its phases disagree (the worst).
+PASSED, FAILED, TEST_SKIPPED, TEST_ERROR, XFAILED, XPASSED = range(len(TEST_OUTCOMES))
+_RANK: Final = {PASSED: 0, TEST_SKIPPED: 1, XFAILED: 2, XPASSED: 3, FAILED: 4, TEST_ERROR: 5}
+
+
+class FixtureInfo:
+    """What is known about a fixture definition before it runs (computed once)."""
+
+    __slots__ = ("cpu", "id", "name", "param_ids", "scope")
+
+    def __init__(
+        self, id: int, name: str, scope: int, param_ids: tuple[str, ...] | None, cpu: bool
+    ) -> None:
+        self.id = id  # the definition's index in the run
+        self.name = name
+        self.scope = scope  # the declared scope's code
+        self.param_ids = param_ids
+        self.cpu = cpu  # read CPU time for this definition's setups and teardowns
+
+
+class _Live:
+    """A fixture instance that was set up and not yet torn down.
+
+    It is itself the *mark* finalizer (calling it starts the teardown clock), so that no
+    bound method is allocated per setup.
+    """
+
+    __slots__ = ("cpu_start", "info", "outcome", "param_id", "param_index", "scope", "start")
+
+    def __init__(self, info: FixtureInfo, scope: int, param_index: int, param_id: str | None):
+        self.info = info
+        self.scope = scope
+        self.param_index = param_index
+        self.param_id = param_id
+        self.start = 0
+        self.cpu_start = NONE
+        self.outcome = OK
+
+    def __call__(self) -> None:
+        if self.info.cpu:
+            self.cpu_start = CLOCK.cpu_ns()
+        self.start = CLOCK.perf_ns()
+
+
+class _GuardedFinalizer:
+    """Wraps one of a fixture's own teardown callbacks to learn whether it failed."""
+
+    __slots__ = ("finalizer", "live")
+
+    def __init__(self, finalizer: Callable[[], object], live: _Live) -> None:
+        self.finalizer = finalizer
+        self.live = live
+
+    def __call__(self) -> object:
+        try:
+            return self.finalizer()
+        except BaseException as exc:
+            self.live.outcome = SKIPPED if isinstance(exc, _SKIP_EXCEPTION) else ERROR
+            raise
+
+
+class Recorder:
+    """Times fixture setups and teardowns, and test phases, of one pytest process.
+
+    Fixture events wait in ``buffer`` until :meth:`flush` adds them to ``run``; test runs
+    and uses are added to ``run`` directly (once per test, outside any timed region).
+    """
+
+    def __init__(
+        self, run: Run, worker: str, rootpath: Path, *, cpu_all: bool = False,
+        clock: Clock = CLOCK,
+    ) -> None:  # fmt: skip
+        self.run = run
+        self.rootpath = rootpath
+        self.cpu_all = cpu_all
+        self.worker = run.worker_id(worker)
+        me = run.workers[self.worker]
+        me.pid, me.host, me.anchor_ns = os.getpid(), socket.gethostname(), clock.anchor_wall_ns
+        self._anchor = clock.anchor_perf_ns
+        self._perf = clock.perf_ns
+        self._cpu = clock.cpu_ns
+        self.enabled = True
+        #: Why recording was disabled, if it was.
+        self.error: str | None = None
+        #: The test being run (its index in ``run.tests``), or NONE between tests.
+        self.current_test = NONE
+        self.buffer: list[tuple[Any, ...]] = []
+        self._infos: dict[object, FixtureInfo | None] = {}
+        self._stack: list[list[int]] = []
+        self._pending: dict[object, _Live] = {}
+        #: FixtureDef cached across tests -> the FixtureDefs its setup requested at run time
+        self._dynamic: dict[object, tuple[object, ...]] = {}
+        self._times = [0, 0, 0, 0]  # the current test's setup, call, teardown start; end
+        self._outcome = PASSED
+
+    # -- the hot path ----------------------------------------------------------------------
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_fixture_setup(
+        self, fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
+    ) -> Generator[None, object, object]:
+        if not self.enabled:
+            return (yield)
+        try:
+            info = self._infos[fixturedef]
+        except KeyError:
+            info = self._describe(fixturedef)
+        except Exception as exc:  # e.g. an unhashable FixtureDef subclass
+            self.disable(exc)
+            info = None
+        if info is None:
+            return (yield)
+        stack = self._stack
+        # frame: [nested inclusive ns, nested CPU ns, CPU reading at start or NONE]; a
+        # fixture nested in one that reads CPU time reads it too, to be subtracted
+        frame = [0, 0, self._cpu() if info.cpu or (stack and stack[-1][2] >= 0) else NONE]
+        stack.append(frame)
+        finalizers: list[Callable[[], object]] = finalizers_of(fixturedef)
+        n_before = len(finalizers)
+        memo = None
+        n_memo = 0
+        if info.scope < FUNCTION:  # cached across tests: note what it requests at run time
+            memo = request_memo(request)
+            n_memo = len(memo)
+        outcome = OK
+        start = self._perf()
+        try:
+            return (yield)
+        except BaseException as exc:
+            outcome = SKIPPED if isinstance(exc, _SKIP_EXCEPTION) else ERROR
+            raise
+        finally:
+            end = self._perf()
+            try:
+                cpu = cpu_inclusive = NONE
+                if frame[2] >= 0:
+                    cpu_inclusive = self._cpu() - frame[2]
+                    cpu = cpu_inclusive - frame[1]
+                stack.pop()
+                inclusive = end - start
+                if stack:
+                    parent = stack[-1]
+                    parent[0] += inclusive
+                    if parent[2] >= 0:
+                        parent[1] += cpu_inclusive
+                # The definition's scope, unless a parametrize call overrides it (its
+                # ``scope=``, or function scope when only some arguments are indirect):
+                # that can only happen to a parametrized instance.
+                if info.param_ids is not None:
+                    param_index = request.param_index  # type: ignore[attr-defined]
+                    param_id: str | None = info.param_ids[param_index]
+                    scope = _SCOPE_CODES[request.scope]
+                elif "param" in request.__dict__:  # indirect parametrization
+                    param_index = request.param_index  # type: ignore[attr-defined]
+                    param_id = param_display_id(request.param, info.name, param_index)
+                    scope = _SCOPE_CODES[request.scope]
+                else:
+                    param_index = NOT_PARAMETRIZED
+                    param_id = None
+                    scope = info.scope
+                self.buffer.append(
+                    (info.id, SETUP, scope, param_index, param_id, self.current_test, start,
+                     inclusive - frame[0], inclusive, cpu, outcome)
+                )  # fmt: skip
+                if memo is not None:
+                    self._note_dynamic(fixturedef, memo, n_memo)
+                cached = fixturedef.cached_result
+                # Something to tear down: a successful setup, or finalizers registered
+                # before the setup failed (a failed setup alone has no teardown record).
+                if cached is not None and (cached[2] is None or len(finalizers) > n_before):
+                    live = _Live(info, scope, param_index, param_id)
+                    for i in range(n_before, len(finalizers)):
+                        finalizers[i] = _GuardedFinalizer(finalizers[i], live)
+                    fixturedef.addfinalizer(live)
+                    self._pending[fixturedef] = live
+            except Exception as exc:
+                self.disable(exc)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_fixture_post_finalizer(self, fixturedef: pytest.FixtureDef[Any]) -> None:
+        end = self._perf()
+        live = self._pending.get(fixturedef)
+        if live is None or not live.start:
+            return  # spurious call (pytest < 9.1) or a fixture we do not time
+        del self._pending[fixturedef]
+        cpu = self._cpu() - live.cpu_start if live.cpu_start >= 0 else NONE
+        duration = end - live.start
+        self.buffer.append(
+            (live.info.id, TEARDOWN, live.scope, live.param_index, live.param_id,
+             self.current_test, live.start, duration, duration, cpu, live.outcome)
+        )  # fmt: skip
+
+    def _note_dynamic(self, fixturedef: object, memo: dict[str, Any], n_memo: int) -> None:
+        """Remember what a fixture cached across tests requested at run time, so that the
+        tests served it from cache use those fixtures too."""
+        if len(memo) > n_memo:
+            self._dynamic[fixturedef] = tuple(memo.values())[n_memo:]
+        else:
+            self._dynamic.pop(fixturedef, None)
+
+    # -- at test boundaries (called by the role) -------------------------------------------
+    def begin_test(self, nodeid: str) -> None:
+        """Before the test's fixtures are set up."""
+        self.current_test = self.run.test_id(nodeid)
+        self._times = [self._perf(), 0, 0, 0]
+        self._outcome = PASSED
+
+    def begin_teardown(self, item: pytest.Item) -> None:
+        """After the test ran, before its fixtures are torn down: note when, and which
+        fixtures its closure holds (set up for it or served from cache, declared or
+        requested at run time, also by fixtures cached across tests)."""
+        self._times[2] = self._perf()
+        try:
+            memo = item_memo(item)
+            if memo:
+                self.run.add_uses(self.worker, self.current_test, self._closure(memo))
+        except Exception as exc:
+            self.disable(exc)
+
+    def _closure(self, memo: dict[str, Any]) -> list[int]:
+        infos = self._infos
+        dynamic = self._dynamic
+        if not dynamic:
+            found = (infos.get(fixturedef) for fixturedef in memo.values())
+            return list({info.id for info in found if info is not None})
+        ids: set[int] = set()
+        todo = list(memo.values())
+        seen = set(map(id, todo))
+        while todo:
+            fixturedef = todo.pop()
+            info = infos.get(fixturedef)
+            if info is not None:
+                ids.add(info.id)
+            for dep in dynamic.get(fixturedef, ()):
+                if id(dep) not in seen:
+                    seen.add(id(dep))
+                    todo.append(dep)
+        return list(ids)
+
+    def end_phase(self, report: pytest.TestReport) -> None:
+        """After each phase's report: the phase's end and outcome; after the teardown, the
+        test run is complete and added to the run."""
+        now = self._perf()
+        when = report.when
+        outcome = _phase_outcome(report)
+        if _RANK[outcome] > _RANK[self._outcome]:
+            self._outcome = outcome
+        if when == "setup":
+            self._times[1] = self._times[2] = now
+        elif when == "teardown":
+            times = self._times
+            times[3] = now
+            anchor = self._anchor
+            self.run.add_test_run(
+                self.current_test, self.worker,
+                (times[0] - anchor, times[1] - anchor, times[2] - anchor, now - anchor),
+                self._outcome,
+            )  # fmt: skip
+            self.current_test = NONE
+
+    # -- between tests ---------------------------------------------------------------------
+    def flush(self) -> None:
+        """Move the buffered fixture events into the run."""
+        if self.buffer:
+            rows, self.buffer = self.buffer, []
+            self.run.add_events(rows, self.worker, self._anchor)
+
+    def record_manual(
+        self, phase: str, name: str, scope: str, duration_ns: int, outcome: str = "ok"
+    ) -> None:
+        """Record a measurement made outside the hooks (the tracker API), as just ended."""
+        self.buffer.append(
+            manual_event(self.run, phase, name, scope, duration_ns, outcome, self._perf(),
+                         self.current_test)
+        )  # fmt: skip
+
+    @property
+    def open_setups(self) -> int:
+        """Fixture instances set up and not torn down (yet)."""
+        return len(self._pending)
+
+    def is_timing_setup(self) -> bool:
+        """Whether a fixture setup is being timed right now."""
+        return self.enabled and bool(self._stack)
+
+    def disable(self, exc: BaseException) -> None:
+        if self.enabled:
+            self.enabled = False
+            self.error = f"{type(exc).__name__}: {exc}"
+            self._stack.clear()
+            self._pending.clear()
+
+    # -- metadata, once per definition -----------------------------------------------------
+    def _describe(self, fixturedef: pytest.FixtureDef[Any]) -> FixtureInfo | None:
+        info = None
+        if isinstance(getattr(fixturedef, "_finalizers", None), list):  # a FixtureDef we know
+            described = describe(fixturedef, self.rootpath)
+            if described is not None:
+                definition, param_ids = described
+                scope = _SCOPE_CODES[definition.scope]
+                info = FixtureInfo(
+                    self.run.definition_id(definition), definition.name, scope, param_ids,
+                    cpu=self.cpu_all or scope < FUNCTION,
+                )  # fmt: skip
+        self._infos[fixturedef] = info
+        return info
+
+
+def manual_event(
+    run: Run, phase: str, name: str, scope: str, duration_ns: int, outcome: str, now: int,
+    test: int = NONE,
+) -> tuple[Any, ...]:  # fmt: skip
+    """The event row of a setup or teardown measured by hand (``<manual>`` definitions)
+    that ended at clock reading ``now``. Bad names are ``ValueError``."""
+    if phase not in PHASES or outcome not in OUTCOMES:
+        raise ValueError(f"phase must be one of {PHASES} and outcome one of {OUTCOMES}")
+    scope = scope if scope in SCOPES else "function"
+    d = run.definition_id(Definition.make(name, MANUAL_PATH, 0, scope))
+    return (d, PHASES.index(phase), _SCOPE_CODES[scope], NOT_PARAMETRIZED, None, test,
+            now - duration_ns, duration_ns, duration_ns, NONE, OUTCOMES.index(outcome))  # fmt: skip
+
+
+def _phase_outcome(report: pytest.TestReport) -> int:
+    xfail = hasattr(report, "wasxfail")
+    if report.when == "call":
+        if report.passed:
+            return XPASSED if xfail else PASSED
+        if report.skipped:
+            return XFAILED if xfail else TEST_SKIPPED
+        return FAILED
+    if report.failed:
+        return TEST_ERROR
+    if report.skipped:
+        return XFAILED if xfail else TEST_SKIPPED
+    return PASSED

@@ -1,0 +1,175 @@
+"""Statistics of a run, derived in one place: per definition (and per param of it), per
+scope, per worker, and the costliest-first order that every report uses.
+
+Counts, sums and maxima come from :class:`~pytest_fixture_perf.model.totals.Totals`;
+order statistics (median, p95) from the events' durations, kept exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .run import NOT_PARAMETRIZED, SCOPES, SETUP, Definition, Run
+from .stats import NS_PER_S, summarize
+from .totals import Entry, Tally, Totals, merged
+
+
+@dataclass
+class ParamStats:
+    setups: int = 0
+    teardowns: int = 0
+    setup: dict[str, float] = field(default_factory=dict)
+    teardown: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class FixtureStats:
+    """Everything reported about one fixture definition."""
+
+    definition: Definition
+    tally: Tally
+    #: The reported scope (see ``totals.reported_scope``).
+    scope: str
+    #: Setups per worker.
+    workers: dict[str, int]
+    setup: dict[str, float]
+    teardown: dict[str, float]
+    setup_inclusive: dict[str, float]
+    #: CPU time of the setups (teardowns) that recorded it; None when none did.
+    setup_cpu: dict[str, float] | None
+    teardown_cpu: dict[str, float] | None
+    params: dict[str, ParamStats]
+
+    @property
+    def total_ns(self) -> int:
+        return self.tally.total_ns
+
+
+@dataclass
+class WorkerStats:
+    id: str
+    setups: int
+    teardowns: int
+    fixture_ns: int
+    tests: int
+    test_ns: int
+
+
+@dataclass
+class RunStats:
+    #: Definitions with at least one setup, costliest (setup + teardown) first.
+    fixtures: list[FixtureStats]
+    #: Reported scope -> setups and seconds (setup + teardown), widest scope first.
+    by_scope: dict[str, dict[str, Any]]
+    workers: list[WorkerStats]
+    total: Tally
+
+
+class _Samples:
+    """The durations of one definition's events, grouped for order statistics."""
+
+    __slots__ = ("params", "setup", "setup_cpu", "setup_inclusive", "teardown", "teardown_cpu")
+
+    def __init__(self) -> None:
+        self.setup: list[int] = []
+        self.teardown: list[int] = []
+        self.setup_inclusive: list[int] = []
+        self.setup_cpu: list[int] = []
+        self.teardown_cpu: list[int] = []
+        self.params: dict[str, tuple[list[int], list[int]]] = {}
+
+
+def _samples(run: Run) -> dict[int, _Samples]:
+    groups: dict[int, _Samples] = {}
+    e = run.events
+    for d, phase, param_index, param_id, exclusive, inclusive, cpu in zip(
+        e.definition, e.phase, e.param_index, e.param_id, e.exclusive_ns, e.inclusive_ns,
+        e.cpu_ns, strict=True,
+    ):  # fmt: skip
+        group = groups.get(d)
+        if group is None:
+            group = groups[d] = _Samples()
+        if phase == SETUP:
+            group.setup.append(exclusive)
+            group.setup_inclusive.append(inclusive)
+            if cpu >= 0:
+                group.setup_cpu.append(cpu)
+        else:
+            group.teardown.append(exclusive)
+            if cpu >= 0:
+                group.teardown_cpu.append(cpu)
+        if param_index != NOT_PARAMETRIZED:
+            key = str(param_id)
+            pair = group.params.get(key)
+            if pair is None:
+                pair = group.params[key] = ([], [])
+            pair[phase].append(exclusive)
+    return groups
+
+
+def _fixture(entry: Entry, samples: _Samples) -> FixtureStats:
+    return FixtureStats(
+        definition=entry.definition,
+        tally=entry.tally,
+        scope=entry.scope,
+        workers=dict(sorted(entry.workers.items())),
+        setup=summarize(samples.setup),
+        teardown=summarize(samples.teardown),
+        setup_inclusive=summarize(samples.setup_inclusive),
+        setup_cpu=summarize(samples.setup_cpu) if samples.setup_cpu else None,
+        teardown_cpu=summarize(samples.teardown_cpu) if samples.teardown_cpu else None,
+        params={
+            param: ParamStats(len(setups), len(teardowns), summarize(setups),
+                              summarize(teardowns))
+            for param, (setups, teardowns) in samples.params.items()
+        },
+    )  # fmt: skip
+
+
+def costliest_first(entry: Entry | FixtureStats) -> tuple[int, str]:
+    """The one order of every report: total (setup + teardown) time, then key."""
+    return (-entry.tally.total_ns, entry.definition.key)
+
+
+def by_scope(entries: list[Entry]) -> dict[str, dict[str, Any]]:
+    """Reported scope -> ``{"setups", "seconds"}`` (setup + teardown), widest first."""
+    tallies: dict[str, Tally] = {}
+    for entry in entries:
+        if entry.tally.setups:
+            tallies.setdefault(entry.scope, Tally()).add(entry.tally)
+    order = {scope: i for i, scope in enumerate(SCOPES)}
+    return {
+        scope: {"setups": tallies[scope].setups, "seconds": tallies[scope].total_ns / NS_PER_S}
+        for scope in sorted(tallies, key=lambda s: order.get(s, len(order)))
+    }
+
+
+def derive(run: Run, totals: Totals | None = None) -> RunStats:
+    """The run's statistics (``totals``, if given, must be up to date with ``run``)."""
+    if totals is None:
+        totals = Totals(run)
+        totals.update()
+    entries = [entry for entry in totals.entries() if entry.tally.setups]
+    entries.sort(key=costliest_first)
+    samples = _samples(run)
+    fixtures = [_fixture(entry, samples[run.definition_id(entry.definition)]) for entry in entries]
+    per_worker = totals.by_worker()
+    test_runs = run.test_runs
+    tests: dict[int, list[int]] = {}
+    for w, start, end in zip(test_runs.worker, test_runs.setup_ns, test_runs.end_ns, strict=True):
+        tests.setdefault(w, []).append(end - start)
+    workers = []
+    for w, worker in enumerate(run.workers):
+        tally = per_worker.get(worker.id, Tally())
+        durations = tests.get(w, [])
+        workers.append(
+            WorkerStats(worker.id, tally.setups, tally.teardowns, tally.total_ns,
+                        len(durations), sum(durations))
+        )  # fmt: skip
+    return RunStats(
+        fixtures=fixtures,
+        by_scope=by_scope(entries),
+        workers=workers,
+        total=merged(entry.tally for entry in entries),
+    )

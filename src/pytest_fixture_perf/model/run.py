@@ -1,0 +1,728 @@
+"""The run as data: :class:`Run` *is* everything a pytest run recorded, in one format.
+
+A run holds
+
+* **definitions**: fixture definitions, interned by a stable key (``path::name``; the line
+  is an attribute, so moving a fixture keeps its identity);
+* **workers**: the processes that ran tests (``main`` serially, ``gw0``... under xdist),
+  each with its clock anchor and its state;
+* **tests**: node ids, interned;
+* **events**: one row per real fixture setup or teardown, in columns (compact arrays);
+* **test runs**: one row per run of a test, with its phase boundaries and outcome;
+* **uses**: one row per (test run, fixture definition in that test's closure);
+* **meta**: what the run was (versions, platform, git, CI, exit status...).
+
+Times are integer nanoseconds. An event's or a test run's times are on its worker's clock:
+ns since the worker's anchor, whose wall-clock time is ``Worker.anchor_ns``. So every
+worker's events land on one timeline (:meth:`Run.timeline_offset_ns`).
+
+The same dictionary (:meth:`Run.to_dict`, JSON-safe, versioned by :data:`FORMAT_VERSION`)
+carries a run everywhere: worker to controller (a *fragment*: what was added since the
+last one), into the ``--fixture-perf-json`` file and back (:meth:`Run.from_json`).
+:meth:`Run.merge` is exact, commutative and associative; equality (``==``) compares runs
+as sets of facts, whatever the order in which they arrived.
+"""
+
+from __future__ import annotations
+
+import json
+from array import array
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Final, NamedTuple
+
+#: The version of the format of :meth:`Run.to_dict` (and of the JSON file's
+#: ``schema_version``). Readers refuse other versions.
+FORMAT_VERSION: Final = 2
+
+SCOPES: Final = ("session", "package", "module", "class", "function")
+PHASES: Final = ("setup", "teardown")
+OUTCOMES: Final = ("ok", "error", "skipped")
+TEST_OUTCOMES: Final = ("passed", "failed", "skipped", "error", "xfailed", "xpassed")
+
+SETUP: Final = 0
+TEARDOWN: Final = 1
+OK: Final = 0
+ERROR: Final = 1
+SKIPPED: Final = 2
+FUNCTION: Final = SCOPES.index("function")
+
+#: ``param_index`` of an instance that is not parametrized.
+NOT_PARAMETRIZED: Final = -1
+#: ``test`` of an event recorded outside any test; ``cpu_ns`` when CPU time was not read.
+NONE: Final = -1
+
+MAIN_WORKER: Final = "main"
+MANUAL_PATH: Final = "<manual>"
+
+
+class FormatError(ValueError):
+    """Data that is not a run of this format (the message is one line)."""
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A fixture definition."""
+
+    key: str
+    """Stable identity: ``path::name`` (``path::Class::name`` for a fixture in a class)."""
+    name: str
+    path: str
+    """Source file relative to rootdir (or to its ``sys.path`` entry), ``/``-separated."""
+    line: int
+    """Line of the fixture function's first decorator (0 when unknown)."""
+    scope: str
+    """The declared scope (an instance may run at another: see events' ``scope``)."""
+
+    @classmethod
+    def make(cls, name: str, path: str, line: int, scope: str, qualifier: str = "") -> Definition:
+        key = f"{path}::{qualifier}::{name}" if qualifier else f"{path}::{name}"
+        return cls(key, name, path, line, scope)
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}" if self.line > 0 else self.path
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "name": self.name, "path": self.path, "line": self.line,
+                "scope": self.scope}  # fmt: skip
+
+    def merged(self, other: Definition) -> Definition:
+        """The same key seen twice (e.g. two shards of different commits): the smaller line
+        and the wider declared scope, so that merging is order-independent."""
+        if other == self:
+            return self
+        return replace(
+            self,
+            line=min(self.line, other.line),
+            scope=min(self.scope, other.scope, key=_scope_order),
+        )
+
+
+def _scope_order(scope: str) -> int:
+    return SCOPES.index(scope) if scope in SCOPES else len(SCOPES)
+
+
+@dataclass
+class Worker:
+    """A process that ran tests, and what is known of its state."""
+
+    id: str
+    pid: int | None = None
+    host: str | None = None
+    anchor_ns: int | None = None
+    """Wall-clock time (ns since the epoch) of the worker's clock anchor: its events' and
+    test runs' times are ns since that instant."""
+    finished: bool = False
+    """The worker's session ended normally: its data is complete."""
+    lost: str | None = None
+    """Why the worker is gone before its session ended (xdist's error text), if it is."""
+    tracking_error: str | None = None
+    """Why recording was turned off on this worker, if it was."""
+    open_setups: int = 0
+    """Fixture instances set up and never torn down when the worker ended."""
+
+    def merged(self, other: Worker) -> Worker:
+        return Worker(
+            self.id,
+            _least(self.pid, other.pid),
+            _least(self.host, other.host),
+            _least(self.anchor_ns, other.anchor_ns),
+            self.finished or other.finished,
+            _least(self.lost, other.lost),
+            _least(self.tracking_error, other.tracking_error),
+            max(self.open_setups, other.open_setups),
+        )
+
+
+def _least(a: Any, b: Any) -> Any:
+    """None is "not known"; two known values that disagree keep the smaller."""
+    if a is None:
+        return b
+    if b is None or a == b:
+        return a
+    return min(a, b)
+
+
+class Mark(NamedTuple):
+    """Row counts of a run at one moment: what :meth:`Run.fragment` has already sent."""
+
+    events: int = 0
+    test_runs: int = 0
+    uses: int = 0
+
+
+class Events:
+    """Fixture setups and teardowns, one column per field (see :data:`EVENT_COLUMNS`)."""
+
+    __slots__ = (
+        "cpu_ns", "definition", "exclusive_ns", "inclusive_ns", "outcome", "param_id",
+        "param_index", "phase", "scope", "start_ns", "test", "worker",
+    )  # fmt: skip
+
+    def __init__(self) -> None:
+        self.worker = array("i")
+        self.definition = array("i")
+        self.phase = array("b")
+        self.scope = array("b")
+        self.param_index = array("i")
+        self.param_id: list[str | None] = []
+        self.test = array("i")
+        self.start_ns = array("q")
+        self.exclusive_ns = array("q")
+        self.inclusive_ns = array("q")
+        self.cpu_ns = array("q")
+        self.outcome = array("b")
+
+    def __len__(self) -> int:
+        return len(self.phase)
+
+
+class TestRuns:
+    """One row per run of a test: when each phase began, when it ended, the outcome."""
+
+    __slots__ = ("call_ns", "end_ns", "outcome", "setup_ns", "teardown_ns", "test", "worker")
+
+    def __init__(self) -> None:
+        self.test = array("i")
+        self.worker = array("i")
+        self.setup_ns = array("q")
+        self.call_ns = array("q")
+        self.teardown_ns = array("q")
+        self.end_ns = array("q")
+        self.outcome = array("b")
+
+    def __len__(self) -> int:
+        return len(self.test)
+
+
+class Uses:
+    """One row per (test run, fixture definition in the test's closure)."""
+
+    __slots__ = ("definition", "test", "worker")
+
+    def __init__(self) -> None:
+        self.worker = array("i")
+        self.test = array("i")
+        self.definition = array("i")
+
+    def __len__(self) -> int:
+        return len(self.test)
+
+
+# The columns of each table, in the format's order, with their kind: "worker",
+# "definition" and "test" are indexes into those tables (remapped on merge; a test may be
+# NONE), "int" 64-bit and "int32" 32-bit integers, "enum:N" codes below N, "str?" strings
+# or null.
+EVENT_COLUMNS: Final = {
+    "worker": "worker",
+    "definition": "definition",
+    "phase": f"enum:{len(PHASES)}",
+    "scope": f"enum:{len(SCOPES)}",
+    "param_index": "int32",
+    "param_id": "str?",
+    "test": "test",
+    "start_ns": "int",
+    "exclusive_ns": "int",
+    "inclusive_ns": "int",
+    "cpu_ns": "int",
+    "outcome": f"enum:{len(OUTCOMES)}",
+}
+TEST_RUN_COLUMNS: Final = {
+    "test": "test",
+    "worker": "worker",
+    "setup_ns": "int",
+    "call_ns": "int",
+    "teardown_ns": "int",
+    "end_ns": "int",
+    "outcome": f"enum:{len(TEST_OUTCOMES)}",
+}
+USE_COLUMNS: Final = {"worker": "worker", "test": "test", "definition": "definition"}
+TABLES: Final = {"events": EVENT_COLUMNS, "test_runs": TEST_RUN_COLUMNS, "uses": USE_COLUMNS}
+
+#: The in-memory array type of each kind (None: a list).
+_TYPECODES: Final = {"worker": "i", "definition": "i", "test": "i", "int": "q", "int32": "i"}
+
+
+def _typecode(kind: str) -> str | None:
+    if kind == "str?":
+        return None
+    return "b" if kind.startswith("enum:") else _TYPECODES[kind]
+
+
+#: Rules for numeric meta values that two merged runs both have. Otherwise two values that
+#: differ keep the smaller (in JSON text order): deterministic, whatever the merge order.
+META_RULES: Final[dict[str, Callable[[Any, Any], Any]]] = {
+    "started_at": min,
+    "ended_at": max,
+    "session_seconds": max,
+}
+
+
+class Run:
+    """Everything one pytest run (or a part of it) recorded."""
+
+    def __init__(self) -> None:
+        self.meta: dict[str, Any] = {}
+        self.definitions: list[Definition] = []
+        self.workers: list[Worker] = []
+        self.tests: list[str] = []
+        self.events = Events()
+        self.test_runs = TestRuns()
+        self.uses = Uses()
+        self._definition_ids: dict[str, int] = {}
+        self._worker_ids: dict[str, int] = {}
+        self._test_ids: dict[str, int] = {}
+        #: key -> (the definition's row as last absorbed, its id): the same row in later
+        #: documents is recognised without being checked and built again
+        self._definition_rows: dict[str, tuple[dict[str, Any], int]] = {}
+
+    # -- interning -------------------------------------------------------------------------
+    def definition_id(self, definition: Definition) -> int:
+        """The id of ``definition`` in this run (added, or merged with its key's)."""
+        index = self._definition_ids.get(definition.key)
+        if index is None:
+            index = self._definition_ids[definition.key] = len(self.definitions)
+            self.definitions.append(definition)
+        elif self.definitions[index] != definition:
+            self.definitions[index] = self.definitions[index].merged(definition)
+        return index
+
+    def worker_id(self, worker: Worker | str) -> int:
+        """The index of ``worker`` (a :class:`Worker` is merged into what is known)."""
+        wid = worker if isinstance(worker, str) else worker.id
+        index = self._worker_ids.get(wid)
+        if index is None:
+            index = self._worker_ids[wid] = len(self.workers)
+            self.workers.append(Worker(wid) if isinstance(worker, str) else worker)
+        elif not isinstance(worker, str):
+            self.workers[index] = self.workers[index].merged(worker)
+        return index
+
+    def worker(self, wid: str) -> Worker:
+        """The worker called ``wid`` (added when new): to read, or to update in place."""
+        return self.workers[self.worker_id(wid)]
+
+    def test_id(self, nodeid: str) -> int:
+        index = self._test_ids.get(nodeid)
+        if index is None:
+            index = self._test_ids[nodeid] = len(self.tests)
+            self.tests.append(nodeid)
+        return index
+
+    # -- adding rows (the collector's batches) ----------------------------------------------
+    def add_events(self, rows: Sequence[tuple[int, ...]], worker: int, anchor_ns: int) -> None:
+        """Add fixture events given as rows ``(definition, phase, scope, param_index,
+        param_id, test, start, exclusive_ns, inclusive_ns, cpu_ns, outcome)``, whose
+        ``start`` is a reading of the worker's clock and ``anchor_ns`` that clock's
+        reading at the worker's anchor."""
+        if not rows:
+            return
+        (definition, phase, scope, param_index, param_id, test, start, exclusive, inclusive,
+         cpu, outcome) = zip(*rows, strict=True)  # fmt: skip
+        e = self.events
+        e.worker.extend([worker] * len(rows))
+        e.definition.extend(definition)
+        e.phase.extend(phase)
+        e.scope.extend(scope)
+        e.param_index.extend(param_index)
+        e.param_id.extend(param_id)
+        e.test.extend(test)
+        e.start_ns.extend([s - anchor_ns for s in start])
+        e.exclusive_ns.extend(exclusive)
+        e.inclusive_ns.extend(inclusive)
+        e.cpu_ns.extend(cpu)
+        e.outcome.extend(outcome)
+
+    def add_test_run(
+        self, test: int, worker: int, times: tuple[int, int, int, int], outcome: int
+    ) -> None:
+        """Add one run of a test: ``times`` are ns since its worker's anchor."""
+        r = self.test_runs
+        r.test.append(test)
+        r.worker.append(worker)
+        r.setup_ns.append(times[0])
+        r.call_ns.append(times[1])
+        r.teardown_ns.append(times[2])
+        r.end_ns.append(times[3])
+        r.outcome.append(outcome)
+
+    def add_uses(self, worker: int, test: int, definitions: Sequence[int]) -> None:
+        """Add that one run of ``test`` used ``definitions`` (each once)."""
+        n = len(definitions)
+        self.uses.worker.extend([worker] * n)
+        self.uses.test.extend([test] * n)
+        self.uses.definition.extend(definitions)
+
+    # -- reading ---------------------------------------------------------------------------
+    def mark(self) -> Mark:
+        return Mark(len(self.events), len(self.test_runs), len(self.uses))
+
+    def timeline_offset_ns(self, worker: int) -> int:
+        """Add to a worker's times to place them on the run's timeline (ns since the
+        earliest anchor of any worker): the workers' wall clocks line them up."""
+        anchors = [w.anchor_ns for w in self.workers if w.anchor_ns is not None]
+        anchor = self.workers[worker].anchor_ns
+        return 0 if anchor is None or not anchors else anchor - min(anchors)
+
+    def worker_ids(self) -> list[str]:
+        return [w.id for w in self.workers]
+
+    # -- the format ------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The run in the versioned format (JSON-safe)."""
+        return {
+            "schema_version": FORMAT_VERSION,
+            "meta": dict(self.meta),
+            "workers": [asdict(w) for w in self.workers],
+            "definitions": [d.as_dict() for d in self.definitions],
+            "tests": list(self.tests),
+            **{
+                table: {"rows": len(getattr(self, table)),
+                        **{column: _as_list(getattr(getattr(self, table), column))
+                           for column in columns}}
+                for table, columns in TABLES.items()
+            },
+        }  # fmt: skip
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, document: object) -> Run:
+        run = cls()
+        run.absorb(document)
+        return run
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Run:
+        return cls.from_dict(_loads(text))
+
+    def absorb_json(self, text: str | bytes) -> None:
+        """Merge a run or fragment given as JSON text into this run."""
+        self.absorb(_loads(text))
+
+    def fragment(self, since: Mark, *, workers: Sequence[int] = ()) -> dict[str, Any] | None:
+        """What was added since ``since``, as a self-contained document of the format, or
+        None when nothing was. The workers its rows name are listed by id only, and
+        ``workers`` with everything known of them. A column whose rows all hold one value
+        is given as that value (the format allows it; it keeps fragments small)."""
+        now = self.mark()
+        if now == since and not workers:
+            return None
+        local: dict[str, dict[int, int]] = {"worker": {}, "definition": {}, "test": {}}
+        for w in workers:
+            local["worker"].setdefault(w, len(local["worker"]))
+        document: dict[str, Any] = {"schema_version": FORMAT_VERSION}
+        for (table, columns), start, end in zip(TABLES.items(), since, now, strict=True):
+            if start == end:
+                continue
+            rows = getattr(self, table)
+            section: dict[str, Any] = {"rows": end - start}
+            for column, kind in columns.items():
+                values = _local(getattr(rows, column)[start:end], local.get(kind))
+                section[column] = values[0] if values.count(values[0]) == len(values) else values
+            document[table] = section
+        full = set(workers)
+        document["workers"] = [
+            asdict(self.workers[w]) if w in full else {"id": self.workers[w].id}
+            for w in local["worker"]
+        ]
+        document["definitions"] = [self.definitions[d].as_dict() for d in local["definition"]]
+        document["tests"] = [self.tests[t] for t in local["test"]]
+        return document
+
+    def absorb(self, document: object) -> None:
+        """Merge a document of the format (a run or a fragment) into this run.
+
+        The whole document is checked before anything is added: a malformed one raises
+        :class:`FormatError` and leaves the run as it was.
+        """
+        parsed = _parse(document, self)
+        meta = self.meta
+        for key, value in parsed.meta.items():
+            meta[key] = _merge_meta_value(key, meta[key], value) if key in meta else value
+        maps: dict[str, list[int] | None] = {
+            "worker": [self.worker_id(w) if isinstance(w, Worker) else w
+                       for w in parsed.workers],
+            "definition": [self._known_definition(d, row) for d, row in parsed.definitions],
+            "test": [self.test_id(t) for t in parsed.tests],
+        }  # fmt: skip
+        for kind, ids in maps.items():
+            if ids is not None and all(i == n for n, i in enumerate(ids)):
+                maps[kind] = None  # already this run's indexes (e.g. into an empty run)
+        for table, columns in TABLES.items():
+            values = parsed.tables.get(table)
+            if values is None:
+                continue
+            rows = getattr(self, table)
+            for column, kind in columns.items():
+                getattr(rows, column).extend(_remap(values[column], maps.get(kind)))
+
+    def _known_definition(self, definition: Definition | int, row: dict[str, Any]) -> int:
+        """Intern a parsed definition and remember its row."""
+        if isinstance(definition, int):
+            return definition
+        index = self.definition_id(definition)
+        self._definition_rows[definition.key] = (row, index)
+        return index
+
+    def merge(self, other: Run) -> Run:
+        """A new run with everything in ``self`` and in ``other``."""
+        merged = Run()
+        merged.absorb(self.to_dict())
+        merged.absorb(other.to_dict())
+        return merged
+
+    # -- equality as facts -----------------------------------------------------------------
+    def canonical(self) -> tuple[Any, ...]:
+        """The run as sorted facts, with indexes resolved to names: two runs that recorded
+        the same things compare equal whatever the order they arrived in."""
+        resolve: dict[str, Callable[[int], Any]] = {
+            "worker": lambda i: self.workers[i].id,
+            "definition": lambda i: self.definitions[i].key,
+            "test": lambda i: "" if i < 0 else self.tests[i],
+            "str?": lambda v: (v is None, v or ""),
+        }
+        tables = []
+        for table, columns in TABLES.items():
+            rows = getattr(self, table)
+            resolved = [
+                map(resolve[kind], getattr(rows, column)) if kind in resolve
+                else getattr(rows, column)
+                for column, kind in columns.items()
+            ]  # fmt: skip
+            tables.append(sorted(zip(*resolved, strict=True)))
+        return (
+            json.dumps(self.meta, sort_keys=True),
+            sorted(astuple_worker(w) for w in self.workers),
+            sorted(self.definitions, key=lambda d: d.key),
+            sorted(self.tests),
+            *tables,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Run):
+            return NotImplemented
+        return self.canonical() == other.canonical()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"<Run {len(self.workers)} workers, {len(self.definitions)} definitions, "
+            f"{len(self.tests)} tests, {len(self.events)} events>"
+        )
+
+    def iter_events(self) -> Iterator[dict[str, Any]]:
+        """Each event as a dict with names resolved (for tests and tools; slow)."""
+        e = self.events
+        for i in range(len(e)):
+            yield {
+                "worker": self.workers[e.worker[i]].id,
+                "definition": self.definitions[e.definition[i]],
+                "phase": PHASES[e.phase[i]],
+                "scope": SCOPES[e.scope[i]],
+                "param_index": e.param_index[i],
+                "param_id": e.param_id[i],
+                "test": None if e.test[i] < 0 else self.tests[e.test[i]],
+                "start_ns": e.start_ns[i],
+                "exclusive_ns": e.exclusive_ns[i],
+                "inclusive_ns": e.inclusive_ns[i],
+                "cpu_ns": None if e.cpu_ns[i] < 0 else e.cpu_ns[i],
+                "outcome": OUTCOMES[e.outcome[i]],
+            }
+
+
+def astuple_worker(worker: Worker) -> tuple[Any, ...]:
+    return tuple("" if v is None else v for v in asdict(worker).values())
+
+
+# -- parsing -----------------------------------------------------------------------------
+
+
+class _Parsed(NamedTuple):
+    meta: dict[str, Any]
+    #: A worker to merge, or the index of one already known with just this id.
+    workers: list[Worker | int]
+    #: (a definition to add, or the id of one known with exactly this row; the row)
+    definitions: list[tuple[Definition | int, dict[str, Any]]]
+    tests: list[str]
+    #: table -> column -> values (arrays, or a list of strings for "str?" columns)
+    tables: dict[str, dict[str, Any]]
+
+
+_WORKER_FIELDS: Final = frozenset(f.name for f in fields(Worker))
+_INT_MIN: Final = -(2**63)
+_INT_MAX: Final = 2**63 - 1
+_DEFINITION_FIELDS: Final = tuple(f.name for f in fields(Definition))
+
+
+def _loads(text: str | bytes) -> object:
+    try:
+        return json.loads(text)
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise FormatError(f"not JSON: {exc}") from None
+
+
+def _parse(document: object, run: Run) -> _Parsed:
+    """Check ``document`` whole; rows ``run`` already holds are only looked up."""
+    if not isinstance(document, Mapping):
+        raise FormatError(f"expected a JSON object, got {type(document).__name__}")
+    version = document.get("schema_version")
+    if version != FORMAT_VERSION:
+        raise FormatError(
+            f"unsupported schema_version {version!r}: this version of pytest-fixture-perf "
+            f"reads version {FORMAT_VERSION}"
+        )
+    meta = document.get("meta", {})
+    if not isinstance(meta, dict):
+        raise FormatError("meta: expected an object")
+    workers = [_parse_worker(w, run) for w in _list(document, "workers")]
+    definitions = [_parse_definition(d, run) for d in _list(document, "definitions")]
+    tests = _list(document, "tests")
+    if any(type(t) is not str for t in tests):
+        raise FormatError("tests: expected strings")
+    sizes = {"worker": len(workers), "definition": len(definitions), "test": len(tests)}
+    tables = {}
+    for table, columns in TABLES.items():
+        parsed = _parse_table(document, table, columns, sizes)
+        if parsed is not None:
+            tables[table] = parsed
+    return _Parsed(dict(meta), workers, definitions, tests, tables)
+
+
+def _list(document: Mapping[str, Any], key: str) -> list[Any]:
+    value = document.get(key, [])
+    if not isinstance(value, list):
+        raise FormatError(f"{key}: expected a list")
+    return value
+
+
+def _parse_worker(value: object, run: Run) -> Worker | int:
+    if not isinstance(value, dict) or type(value.get("id")) is not str:
+        raise FormatError("workers: expected objects with a string id")
+    if len(value) == 1:  # just the id: nothing to merge
+        known = run._worker_ids.get(value["id"])
+        if known is not None:
+            return known
+    known_fields = {k: v for k, v in value.items() if k in _WORKER_FIELDS}
+    for name in ("pid", "anchor_ns", "open_setups"):
+        v = known_fields.get(name)
+        if v is not None and (type(v) is not int or not _INT_MIN <= v <= _INT_MAX):
+            raise FormatError(f"workers: {name} must be an integer or null")
+    for name in ("host", "lost", "tracking_error"):
+        v = known_fields.get(name)
+        if v is not None and type(v) is not str:
+            raise FormatError(f"workers: {name} must be a string or null")
+    if type(known_fields.get("finished", False)) is not bool:
+        raise FormatError("workers: finished must be true or false")
+    if known_fields.get("open_setups", 0) is None:
+        known_fields["open_setups"] = 0
+    return Worker(**known_fields)
+
+
+def _parse_definition(value: object, run: Run) -> tuple[Definition | int, dict[str, Any]]:
+    if not isinstance(value, dict):
+        raise FormatError("definitions: expected objects")
+    known = run._definition_rows.get(value.get("key"))  # type: ignore[arg-type]
+    if known is not None and known[0] == value:
+        return known[1], value
+    key, name, path, line, scope = (value.get(field) for field in _DEFINITION_FIELDS)
+    if (
+        type(key) is not str or type(name) is not str or type(path) is not str
+        or type(scope) is not str or type(line) is not int
+    ):  # fmt: skip
+        raise FormatError("definitions: key, name, path and scope are strings, line an integer")
+    if scope not in SCOPES:
+        raise FormatError(f"definitions: unknown scope {scope!r}")
+    return Definition(key, name, path, line, scope), value
+
+
+def _plan(columns: Mapping[str, str]) -> list[tuple[str, str | None, str | None, int]]:
+    """Per column: its name, array typecode (None: a list of strings or null), the table
+    its values index (or None), and the bound enum codes stay below (or 0)."""
+    plan = []
+    for column, kind in columns.items():
+        enum = int(kind[5:]) if kind.startswith("enum:") else 0
+        index = kind if kind in ("worker", "definition", "test") else None
+        plan.append((column, _typecode(kind), index, enum))
+    return plan
+
+
+_PLANS: Final = {table: _plan(columns) for table, columns in TABLES.items()}
+
+
+def _parse_table(
+    document: Mapping[str, Any], table: str, columns: Mapping[str, str], sizes: dict[str, int]
+) -> dict[str, Any] | None:
+    section = document.get(table)
+    if section is None:
+        return None
+    if not isinstance(section, dict):
+        raise FormatError(f"{table}: expected an object of columns")
+    rows = section.get("rows")
+    if type(rows) is not int or rows < 0:
+        raise FormatError(f"{table}.rows: expected the number of rows")
+    parsed: dict[str, Any] = {}
+    for column, code, index, enum in _PLANS[table]:
+        values = section.get(column, _MISSING)
+        if type(values) is list:
+            if len(values) != rows:
+                raise FormatError(f"{table}.{column}: {len(values)} values for {rows} rows")
+        elif values is _MISSING:
+            raise FormatError(f"{table}.{column}: missing")
+        else:  # one value for every row
+            values = [values] * rows
+        if code is None:  # strings or null
+            if values.count(None) != rows and not set(map(type, values)) <= _STRING_TYPES:
+                raise FormatError(f"{table}.{column}: expected strings or null")
+            parsed[column] = values
+            continue
+        try:
+            parsed[column] = values = array(code, values)  # integers (a bool counts as one)
+        except (TypeError, OverflowError):
+            raise FormatError(f"{table}.{column}: expected integers in range") from None
+        if rows and (index or enum):
+            low, high = min(values), max(values)
+            if index:  # an index into another table; a test may be NONE
+                if low < (NONE if index == "test" else 0) or high >= sizes[index]:
+                    raise FormatError(f"{table}.{column}: no such {index} ({low}..{high})")
+            elif low < 0 or high >= enum:
+                raise FormatError(f"{table}.{column}: codes {low}..{high} out of 0..{enum - 1}")
+    return parsed
+
+
+_MISSING: Final = object()
+_STRING_TYPES: Final = frozenset({str, type(None)})
+
+
+def _merge_meta_value(key: str, a: Any, b: Any) -> Any:
+    rule = META_RULES.get(key)
+    if rule is not None and _is_number(a) and _is_number(b):
+        return rule(a, b)
+    if a == b:
+        return a
+    return min(a, b, key=lambda v: json.dumps(v, sort_keys=True))
+
+
+def _is_number(value: Any) -> bool:
+    return type(value) in (int, float)
+
+
+def _as_list(column: array[int] | list[Any]) -> list[Any]:
+    return column.tolist() if isinstance(column, array) else list(column)
+
+
+def _local(column: array[int] | list[Any], ids: dict[int, int] | None) -> list[Any]:
+    """A column slice for a fragment, with indexes renumbered into the fragment's own."""
+    if ids is None:
+        return _as_list(column)
+    return [NONE if i < 0 else ids.setdefault(i, len(ids)) for i in column]
+
+
+def _remap(values: array[int] | list[Any], ids: list[int] | None) -> array[int] | list[Any]:
+    """Indexes of a document's tables as this run's."""
+    if ids is None:
+        return values
+    return array("i", [NONE if i < 0 else ids[i] for i in values])

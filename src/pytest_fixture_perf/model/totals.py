@@ -1,0 +1,204 @@
+"""Counts and sums of a run per (worker, fixture definition): the one place they are made.
+
+:class:`Totals` folds a :class:`~pytest_fixture_perf.model.run.Run`'s rows into one
+:class:`Tally` per (worker, definition), incrementally: each :meth:`Totals.update` reads
+only the rows added since the last one. Everything that shows counts or sums (the live
+summary, the live store, the reports) reads tallies, merged over workers or names with
+:meth:`Tally.add`; order statistics (median, p95) come from the events themselves
+(``derive``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+from .run import ERROR, SCOPES, SETUP, SKIPPED, Definition, Mark, Run
+
+
+class Tally:
+    """Counts and sums of one fixture definition (on one worker, or merged)."""
+
+    __slots__ = (
+        "max_setup_ns", "scopes", "setup_errors", "setup_ns", "setup_skips", "setups",
+        "teardown_errors", "teardown_ns", "teardowns", "uses",
+    )  # fmt: skip
+
+    #: The fields of :meth:`to_list`, in order (the live store's rows).
+    FIELDS: Final = (
+        "setups", "teardowns", "setup_ns", "teardown_ns", "max_setup_ns", "setup_errors",
+        "setup_skips", "teardown_errors", "uses",
+    )  # fmt: skip
+
+    def __init__(self) -> None:
+        self.setups = 0
+        self.teardowns = 0
+        self.setup_ns = 0
+        self.teardown_ns = 0
+        self.max_setup_ns = 0
+        self.setup_errors = 0
+        self.setup_skips = 0
+        self.teardown_errors = 0
+        self.uses = 0
+        #: Effective scope -> setups at that scope.
+        self.scopes: dict[str, int] = {}
+
+    @property
+    def total_ns(self) -> int:
+        return self.setup_ns + self.teardown_ns
+
+    def add(self, other: Tally) -> None:
+        """Merge ``other`` into this tally (exact, commutative, associative)."""
+        self.setups += other.setups
+        self.teardowns += other.teardowns
+        self.setup_ns += other.setup_ns
+        self.teardown_ns += other.teardown_ns
+        self.max_setup_ns = max(self.max_setup_ns, other.max_setup_ns)
+        self.setup_errors += other.setup_errors
+        self.setup_skips += other.setup_skips
+        self.teardown_errors += other.teardown_errors
+        self.uses += other.uses
+        for scope, n in other.scopes.items():
+            self.scopes[scope] = self.scopes.get(scope, 0) + n
+
+    def to_list(self) -> list[Any]:
+        return [*(getattr(self, name) for name in self.FIELDS), self.scopes]
+
+    @classmethod
+    def from_list(cls, values: list[Any]) -> Tally:
+        tally = cls()
+        *counts, scopes = values
+        for name, value in zip(cls.FIELDS, counts, strict=True):
+            setattr(tally, name, int(value))
+        tally.scopes = {str(k): int(v) for k, v in dict(scopes).items()}
+        return tally
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Tally) and self.to_list() == other.to_list()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Tally({dict(zip((*self.FIELDS, 'scopes'), self.to_list(), strict=True))})"
+
+
+def merged(tallies: Iterable[Tally]) -> Tally:
+    total = Tally()
+    for tally in tallies:
+        total.add(tally)
+    return total
+
+
+def reported_scope(declared: str, scopes: Mapping[str, int]) -> str:
+    """The scope a definition is reported at: the effective scope most of its setups ran
+    at; on a tie the declared scope if it is among the tied, else the widest of them; with
+    no setup, the declared scope. It depends on counts only, never on arrival order."""
+    if not scopes:
+        return declared
+    most = max(scopes.values())
+    tied = [scope for scope, n in scopes.items() if n == most]
+    if declared in tied:
+        return declared
+    return min(tied, key=lambda s: SCOPES.index(s) if s in SCOPES else len(SCOPES))
+
+
+class Entry:
+    """One definition's tally merged over workers, with its setups per worker."""
+
+    __slots__ = ("definition", "tally", "workers")
+
+    def __init__(self, definition: Definition, tally: Tally, workers: dict[str, int]) -> None:
+        self.definition = definition
+        self.tally = tally
+        self.workers = workers
+
+    @property
+    def scope(self) -> str:
+        return reported_scope(self.definition.scope, self.tally.scopes)
+
+
+class Totals:
+    """Tallies per (worker, definition) of one run, kept up to date by :meth:`update`."""
+
+    def __init__(self, run: Run, *, track_changes: bool = False) -> None:
+        self.run = run
+        #: worker index -> definition index -> tally
+        self.cells: dict[int, dict[int, Tally]] = {}
+        self._mark = Mark()
+        #: (worker, definition) cells changed by updates since the last :meth:`take_changed`
+        #: (kept only with ``track_changes``: what a worker publishes to the live store)
+        self._changed: set[tuple[int, int]] | None = set() if track_changes else None
+
+    def update(self) -> None:
+        """Fold the rows the run gained since the last update."""
+        run, mark = self.run, self.run.mark()
+        cells, changed = self.cells, self._changed
+        start, end = self._mark.events, mark.events
+        e = run.events
+        scope_names = SCOPES
+        for w, d, phase, scope, ns, outcome in zip(
+            e.worker[start:end], e.definition[start:end], e.phase[start:end],
+            e.scope[start:end], e.exclusive_ns[start:end], e.outcome[start:end], strict=True,
+        ):  # fmt: skip
+            tally = _cell(cells, w, d, changed)
+            if phase == SETUP:
+                tally.setups += 1
+                tally.setup_ns += ns
+                if ns > tally.max_setup_ns:
+                    tally.max_setup_ns = ns
+                if outcome == ERROR:
+                    tally.setup_errors += 1
+                elif outcome == SKIPPED:
+                    tally.setup_skips += 1
+                name = scope_names[scope]
+                tally.scopes[name] = tally.scopes.get(name, 0) + 1
+            else:
+                tally.teardowns += 1
+                tally.teardown_ns += ns
+                if outcome == ERROR:
+                    tally.teardown_errors += 1
+        u = run.uses
+        start, end = self._mark.uses, mark.uses
+        for w, d in zip(u.worker[start:end], u.definition[start:end], strict=True):
+            _cell(cells, w, d, changed).uses += 1
+        self._mark = mark
+
+    def take_changed(self) -> list[tuple[int, int, Tally]]:
+        """The (worker, definition, tally) cells changed since the last call."""
+        if self._changed is None:
+            raise ValueError("Totals(track_changes=True) is needed for take_changed()")
+        changed, self._changed = self._changed, set()
+        return [(w, d, self.cells[w][d]) for w, d in sorted(changed)]
+
+    def entries(self) -> list[Entry]:
+        """Per definition: its tally merged over workers, and its setups per worker."""
+        run = self.run
+        by_definition: dict[int, Entry] = {}
+        for w, row in self.cells.items():
+            worker = run.workers[w].id
+            for d, tally in row.items():
+                entry = by_definition.get(d)
+                if entry is None:
+                    entry = by_definition[d] = Entry(run.definitions[d], Tally(), {})
+                entry.tally.add(tally)
+                if tally.setups:
+                    entry.workers[worker] = tally.setups
+        return list(by_definition.values())
+
+    def by_worker(self) -> dict[str, Tally]:
+        """Per worker: its tallies merged over definitions."""
+        return {self.run.workers[w].id: merged(row.values()) for w, row in self.cells.items()}
+
+
+def _cell(
+    cells: dict[int, dict[int, Tally]], w: int, d: int, changed: set[tuple[int, int]] | None
+) -> Tally:
+    row = cells.get(w)
+    if row is None:
+        row = cells[w] = {}
+    tally = row.get(d)
+    if tally is None:
+        tally = row[d] = Tally()
+    if changed is not None:
+        changed.add((w, d))
+    return tally

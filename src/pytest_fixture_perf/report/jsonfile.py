@@ -1,0 +1,118 @@
+"""The ``--fixture-perf-json`` file: the run in its format, plus derived statistics.
+
+The document is :meth:`Run.to_dict` (``schema_version``, ``meta``, ``workers``,
+``definitions``, ``tests``, ``events``, ``test_runs``, ``uses``: what
+:meth:`Run.from_json` reads back) with three derived sections in front, for readers that
+want answers rather than data: ``run`` (totals and schema 1's run keys), ``fixtures`` (one
+entry per definition, costliest first, with schema 1's keys) and ``enums`` (what the
+columns' codes mean). The schema is documented in the README.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..model.derive import FixtureStats, RunStats, WorkerStats
+from ..model.run import OUTCOMES, PHASES, SCOPES, TEST_OUTCOMES, Run
+from ..model.stats import NS_PER_S
+from ..store.files import write_text
+
+
+def fixture_entry(f: FixtureStats) -> dict[str, Any]:
+    d, t = f.definition, f.tally
+    return {
+        "name": d.name,
+        "key": d.key,
+        "scope": f.scope,
+        "declared_scope": d.scope,
+        "scopes": dict(sorted(t.scopes.items(), key=lambda item: SCOPES.index(item[0]))),
+        "location": d.location,
+        "setups": t.setups,
+        "teardowns": t.teardowns,
+        "setup_errors": t.setup_errors,
+        "setup_skips": t.setup_skips,
+        "teardown_errors": t.teardown_errors,
+        "uses": t.uses,
+        "setup": f.setup,
+        "teardown": f.teardown,
+        "setup_inclusive": f.setup_inclusive,
+        "setup_cpu": f.setup_cpu,
+        "teardown_cpu": f.teardown_cpu,
+        "workers": f.workers,
+        "params": {
+            param: {"setups": p.setups, "setup": p.setup, "teardowns": p.teardowns,
+                    "teardown": p.teardown}
+            for param, p in f.params.items()
+        },
+    }  # fmt: skip
+
+
+def worker_entry(w: WorkerStats) -> dict[str, Any]:
+    return {
+        "setups": w.setups,
+        "teardowns": w.teardowns,
+        "fixture_seconds": w.fixture_ns / NS_PER_S,
+        "tests": w.tests,
+        "test_seconds": w.test_ns / NS_PER_S,
+    }
+
+
+def run_section(run: Run, stats: RunStats) -> dict[str, Any]:
+    """Totals of the run, and schema 1's ``run`` keys."""
+    meta = run.meta
+    total = stats.total
+    return {
+        "workers": [w.id for w in run.workers],
+        "total_fixture_setups": total.setups,
+        "total_fixture_teardowns": total.teardowns,
+        "total_setup_seconds": total.setup_ns / NS_PER_S,
+        "total_teardown_seconds": total.teardown_ns / NS_PER_S,
+        "by_scope": stats.by_scope,
+        "by_worker": {w.id: worker_entry(w) for w in stats.workers},
+        "mode": meta.get("mode"),
+        "started_at": meta.get("started_at"),
+        "session_seconds": meta.get("session_seconds"),
+        "pytest_version": meta.get("pytest_version"),
+        "plugin_version": meta.get("plugin_version"),
+        "open_setups": sum(w.open_setups for w in run.workers),
+        "lost_workers": {w.id: w.lost for w in run.workers if w.lost is not None},
+        "worker_errors": {
+            w.id: w.tracking_error
+            for w in run.workers
+            if w.tracking_error is not None and w.id != "main"
+        },
+        "tracking_error": meta.get("tracking_error"),
+    }
+
+
+def build_document(run: Run, stats: RunStats) -> dict[str, Any]:
+    data = run.to_dict()
+    return {
+        "schema_version": data.pop("schema_version"),
+        "run": run_section(run, stats),
+        "fixtures": [fixture_entry(f) for f in stats.fixtures],
+        "enums": {
+            "phase": list(PHASES),
+            "scope": list(SCOPES),
+            "outcome": list(OUTCOMES),
+            "test_outcome": list(TEST_OUTCOMES),
+        },
+        **data,
+    }
+
+
+def dumps(document: dict[str, Any]) -> str:
+    """The document as JSON text: the derived sections indented for people, the data
+    columns one line each (a run can hold millions of values)."""
+    lines = []
+    for key, value in document.items():
+        indent = 2 if key in ("run", "fixtures") else None
+        text = json.dumps(value, indent=indent, separators=None if indent else (",", ":"))
+        lines.append(f"  {json.dumps(key)}: " + text.replace("\n", "\n  "))
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def write_json(path: Path, run: Run, stats: RunStats) -> None:
+    write_text(path, dumps(build_document(run, stats)))

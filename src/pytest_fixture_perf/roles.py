@@ -1,0 +1,421 @@
+"""One strategy per role: a serial run, an xdist worker, an xdist controller.
+
+The plugin object forwards each hook to its role (``plugin.py``); a role decides what the
+hook means in its process:
+
+* :class:`Serial` runs the tests and reports: it records into its run, and at the end
+  writes the reports.
+* :class:`Worker` runs tests for a controller: it records into its run and, at each test
+  phase, attaches what the run gained since the last phase (a *fragment* of the run
+  format) to the phase's report; at its end, the rest goes into ``workeroutput``. It also
+  publishes its tallies to the live store that local workers share.
+* :class:`Controller` runs no test: it merges its workers' fragments into its run, notes
+  crashed workers, and at the end writes the reports.
+
+A fragment is taken from a mark (row counts) up to now and the mark is then moved, so
+asking for a summary, which moves the recorder's buffer into the run, can neither drop nor
+double what the next report will carry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import shutil
+import sqlite3
+import tempfile
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import wire
+from .collect import meta
+from .collect.clock import CLOCK
+from .collect.recorder import Recorder
+from .model.derive import derive
+from .model.run import MAIN_WORKER, FormatError, Mark, Run
+from .model.totals import Entry, Totals
+from .options import Options
+from .problems import warn
+from .report.jsonfile import write_json
+from .report.summary import build_summary
+from .report.terminal import write_terminal_summary
+from .store import live
+from .store.live import LiveError, LiveWriter
+
+#: Buffered fixture events that make a serial run move them into its run at a test start.
+FLUSH_THRESHOLD = 4096
+
+
+def worker_sort_key(worker: str) -> tuple[int, int, str]:
+    """``main`` first, then ``gw0, gw1, ..., gw10`` numerically, then anything else."""
+    if worker.startswith("gw") and worker[2:].isdigit():
+        return (1, int(worker[2:]), worker)
+    return (0 if worker == MAIN_WORKER else 2, 0, worker)
+
+
+def sorted_workers(workers: Sequence[str] | set[str]) -> list[str]:
+    return sorted(workers, key=worker_sort_key)
+
+
+class Role:
+    """What every role does with the hooks: nothing, unless it says otherwise."""
+
+    name = "inactive"
+
+    def __init__(self, config: pytest.Config, options: Options) -> None:
+        self.config = config
+        self.options = options
+        self.run = Run()
+        self.totals = Totals(self.run)
+        self.complete = False
+        self._started_perf = CLOCK.perf_ns()
+        self._started_at = CLOCK.wall()
+
+    # hooks, forwarded by the plugin object
+    def begin_test(self, item: pytest.Item) -> None:
+        pass
+
+    def begin_teardown(self, item: pytest.Item) -> None:
+        pass
+
+    def logreport(self, report: pytest.TestReport) -> None:
+        pass
+
+    def collection_finished(self, nodeids: Sequence[str]) -> None:
+        pass
+
+    def configure_node(self, node: Any) -> None:
+        pass
+
+    def testnodedown(self, node: Any, error: object) -> None:
+        pass
+
+    def finish(self, session: pytest.Session, exitstatus: int) -> None:
+        pass
+
+    def terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        pass
+
+    # the API's calls
+    def record_manual(
+        self, phase: str, name: str, scope: str, duration_ns: int, outcome: str
+    ) -> bool:
+        """Record a measurement made by hand; False where this role cannot."""
+        return False
+
+    def is_timing_setup(self) -> bool:
+        return False
+
+    def summary(self) -> dict[str, Any]:
+        """The summary of the run so far (the tracker's ``get_performance_summary``)."""
+        self.totals.update()
+        return build_summary(
+            self.totals.entries(),
+            workers=sorted_workers(self.run.worker_ids()),
+            complete=self.complete,
+            scope="run",
+            workers_lost=sorted_workers({w.id for w in self.run.workers if w.lost}),
+        )
+
+
+class Reporting(Role):
+    """The roles that report the whole run at its end (serial and controller)."""
+
+    def finish(self, session: pytest.Session, exitstatus: int) -> None:
+        run = self.run
+        ended = CLOCK.perf_ns()
+        run.meta.update(
+            run_id=uuid.uuid4().hex,
+            mode=self.name,
+            started_at=self._started_at,
+            ended_at=self._started_at + (ended - self._started_perf) / 1e9,
+            session_seconds=(ended - self._started_perf) / 1e9,
+            exit_status=int(exitstatus),
+            **meta.environment(self.config),
+            **self.execution(),
+            git=meta.git_safe(self.config.rootpath, dirty=self.options.json_path is not None),
+            ci=meta.ci(),
+        )
+        self.complete = True
+        self.totals.update()
+        path = self.options.json_path
+        if path is not None:
+            try:
+                write_json(path, run, derive(run, self.totals))
+            except OSError as exc:
+                warn(f"could not write {path}: {exc}")
+
+    def execution(self) -> dict[str, Any]:
+        """How the tests were spread (worker count, ``--dist`` mode) and selected."""
+        return {}
+
+    def terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if self.options.top:
+            self.totals.update()
+            stats = derive(self.run, self.totals)
+            write_terminal_summary(terminalreporter, self.run, stats, self.options.top)
+
+
+def selection(nodeids: Sequence[str]) -> dict[str, Any]:
+    """Which tests were collected: their number and a digest of their sorted node ids."""
+    digest = hashlib.sha256("\n".join(sorted(nodeids)).encode()).hexdigest()[:16]
+    return {"tests": len(nodeids), "digest": digest}
+
+
+class Local(Role):
+    """The roles that run tests (serial and worker): they own a recorder."""
+
+    def __init__(self, config: pytest.Config, options: Options, worker: str) -> None:
+        super().__init__(config, options)
+        self.recorder = Recorder(self.run, worker, config.rootpath, cpu_all=options.cpu)
+        self.worker = self.run.workers[self.recorder.worker]
+        self._warned = False
+        config.pluginmanager.register(self.recorder, "fixture_perf_recorder")
+
+    def begin_test(self, item: pytest.Item) -> None:
+        self.recorder.begin_test(item.nodeid)
+        if len(self.recorder.buffer) >= FLUSH_THRESHOLD:
+            self.recorder.flush()  # bound the buffer
+        self._check()
+
+    def begin_teardown(self, item: pytest.Item) -> None:
+        self.recorder.begin_teardown(item)
+        self._check()
+
+    def logreport(self, report: pytest.TestReport) -> None:
+        self.recorder.end_phase(report)
+
+    def _check(self) -> None:
+        if self.recorder.error and not self._warned:
+            self._warned = True
+            warn(f"fixture timing disabled for the rest of the run: {self.recorder.error}")
+
+    def record_manual(
+        self, phase: str, name: str, scope: str, duration_ns: int, outcome: str
+    ) -> bool:
+        if not self.recorder.enabled:
+            return False
+        self.recorder.record_manual(phase, name, scope, duration_ns, outcome)
+        return True
+
+    def is_timing_setup(self) -> bool:
+        return self.recorder.is_timing_setup()
+
+    def close_worker(self) -> None:
+        """At the end: everything recorded is in the run, and the worker's state too."""
+        self.recorder.flush()
+        self.worker.finished = True
+        self.worker.tracking_error = self.recorder.error
+        self.worker.open_setups = self.recorder.open_setups
+
+    def entries(self) -> list[Entry]:
+        self.recorder.flush()
+        self.totals.update()
+        return self.totals.entries()
+
+
+class Serial(Local, Reporting):
+    """No xdist (or ``-n 0``): this process runs the tests and reports."""
+
+    name = "serial"
+
+    def __init__(self, config: pytest.Config, options: Options) -> None:
+        super().__init__(config, options, MAIN_WORKER)
+        self._selection: dict[str, Any] = {}
+
+    def collection_finished(self, nodeids: Sequence[str]) -> None:
+        self._selection = selection(nodeids)
+
+    def execution(self) -> dict[str, Any]:
+        return {"worker_count": 0, "dist": "no", "selection": self._selection}
+
+    def finish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.close_worker()
+        self.run.meta["tracking_error"] = self.recorder.error
+        super().finish(session, exitstatus)
+
+    def summary(self) -> dict[str, Any]:
+        return build_summary(
+            self.entries(), workers=[MAIN_WORKER], complete=self.complete, scope="run"
+        )
+
+
+class Worker(Local):
+    """An xdist worker: ships each test phase's fragment on its report."""
+
+    name = "worker"
+
+    def __init__(self, config: pytest.Config, options: Options) -> None:
+        workerinput: dict[str, Any] = config.workerinput  # type: ignore[attr-defined]
+        super().__init__(config, options, str(workerinput["workerid"]))
+        self.totals = Totals(self.run, track_changes=True)
+        self._shipped = Mark()
+        self.live: LiveWriter | None = None
+        path = workerinput.get(wire.LIVE_PATH_KEY)
+        if path:
+            try:
+                self.live = LiveWriter(Path(path), self.worker.id)
+            except (sqlite3.Error, OSError, LiveError) as exc:
+                self._live_failed(exc)
+
+    def _fragment(self, *, final: bool = False) -> str | None:
+        """What the run gained since the last fragment, as JSON (None when nothing)."""
+        self.recorder.flush()
+        fragment = self.run.fragment(self._shipped, workers=[self.recorder.worker] if final else ())
+        self._shipped = self.run.mark()
+        return None if fragment is None else _dumps(fragment)
+
+    def logreport(self, report: pytest.TestReport) -> None:
+        self.recorder.end_phase(report)
+        try:
+            blob = self._fragment()
+        except Exception as exc:
+            self.recorder.disable(exc)
+            return
+        if blob is not None:
+            setattr(report, wire.REPORT_ATTRIBUTE, blob)
+        if report.when == "teardown":
+            self.publish_live()
+
+    def finish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.close_worker()
+        workeroutput: dict[str, Any] = self.config.workeroutput  # type: ignore[attr-defined]
+        workeroutput[wire.WORKEROUTPUT_KEY] = self._fragment(final=True)
+        if self.live is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self.publish_live(finished=True)
+                self.live.close()
+            self.live = None
+
+    def publish_live(self, *, force: bool = False, finished: bool = False) -> None:
+        """Publish the tallies that changed since the last write (throttled unless
+        ``force`` or ``finished``)."""
+        writer = self.live
+        if writer is None or not (force or finished or writer.due()):
+            return
+        self.recorder.flush()
+        self.totals.update()
+        definitions = self.run.definitions
+        rows = [(definitions[d], tally) for _, d, tally in self.totals.take_changed()]
+        try:
+            writer.publish(rows, finished=finished)
+        except sqlite3.Error as exc:
+            self._live_failed(exc)
+
+    def _live_failed(self, exc: BaseException) -> None:
+        if self.live is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self.live.close()
+        self.live = None
+        warn(f"live view limited to this worker: {type(exc).__name__}: {exc}")
+
+    def summary(self) -> dict[str, Any]:
+        """The whole run so far, from the live store; this worker alone without one."""
+        me = self.worker.id
+        if self.live is not None:
+            self.publish_live(force=True)
+        if self.live is not None:
+            try:
+                view = self.live.read()
+            except sqlite3.Error as exc:
+                self._live_failed(exc)
+            else:
+                return build_summary(
+                    view.entries, workers=sorted_workers({*view.reporting, me}),
+                    complete=False, scope="run",
+                    workers_reporting=sorted_workers(view.reporting),
+                    workers_started=sorted_workers({*view.started, me}),
+                    workers_finished=sorted_workers(view.finished),
+                    workers_lost=sorted_workers(view.lost),
+                )  # fmt: skip
+        return build_summary(self.entries(), workers=[me], complete=False, scope="worker")
+
+
+class Controller(Reporting):
+    """The xdist controller: runs no test; merges its workers' fragments and reports."""
+
+    name = "controller"
+
+    def __init__(self, config: pytest.Config, options: Options) -> None:
+        super().__init__(config, options)
+        self.live_dir: Path | None = None
+        self._worker_count = 0
+        self._selection: dict[str, Any] = {}
+
+    def configure_node(self, node: Any) -> None:
+        self.run.worker(node.gateway.id)
+        self._worker_count = int(node.workerinput.get("workercount", 0))
+        if not (self.options.live and node.gateway.spec.popen):
+            return  # remote workers share no filesystem with us
+        try:
+            if self.live_dir is None:
+                self.live_dir = Path(tempfile.mkdtemp(prefix="fixture-perf-"))
+                live.create(self.live_dir)
+            node.workerinput[wire.LIVE_PATH_KEY] = str(self.live_dir / live.FILENAME)
+        except (OSError, sqlite3.Error) as exc:
+            self.options = replace(self.options, live=False)
+            warn(f"no live view across workers: {type(exc).__name__}: {exc}")
+
+    def collection_finished(self, nodeids: Sequence[str]) -> None:
+        if not self._selection:
+            self._selection = selection(nodeids)
+
+    def logreport(self, report: pytest.TestReport) -> None:
+        blob = getattr(report, wire.REPORT_ATTRIBUTE, None)
+        if blob is not None:
+            setattr(report, wire.REPORT_ATTRIBUTE, None)  # never counted twice
+            self._ingest(blob)
+
+    def testnodedown(self, node: Any, error: object) -> None:
+        worker = self.run.worker(node.gateway.id)
+        output = getattr(node, "workeroutput", None)
+        if error is not None or output is None:
+            worker.lost = str(error or "no output received")
+        if output:
+            blob = output.get(wire.WORKEROUTPUT_KEY)
+            if blob is not None:
+                self._ingest(blob)
+
+    def _ingest(self, blob: object) -> None:
+        try:
+            if not isinstance(blob, str):
+                raise FormatError(f"expected a JSON string, got {type(blob).__name__}")
+            self.run.absorb_json(blob)
+        except FormatError as exc:
+            warn(f"ignored fixture records from a worker: {exc}")
+
+    def execution(self) -> dict[str, Any]:
+        return {
+            "worker_count": self._worker_count,
+            "dist": self.config.getoption("dist", None),
+            "selection": self._selection,
+        }
+
+    def finish(self, session: pytest.Session, exitstatus: int) -> None:
+        super().finish(session, exitstatus)
+        if self.live_dir is not None:
+            shutil.rmtree(self.live_dir, ignore_errors=True)
+
+
+def _dumps(document: dict[str, Any]) -> str:
+    return json.dumps(document, separators=(",", ":"))
+
+
+def detect(config: pytest.Config) -> type[Role]:
+    """The role of this process, from the config, never from ``PYTEST_XDIST_WORKER``
+    (inherited by inner runs).
+
+    Valid from ``pytest_sessionstart`` on: xdist registers its ``dsession`` plugin in a
+    ``trylast`` ``pytest_configure`` (and not at all for ``-n 0`` or ``--collect-only``).
+    """
+    if hasattr(config, "workerinput"):
+        return Worker
+    if config.pluginmanager.get_plugin("dsession") is not None:
+        return Controller
+    return Serial

@@ -1,0 +1,1 @@
+"""Store: where a run is kept outside the process (the live view, files)."""

@@ -1,0 +1,42 @@
+"""Writing the plugin's files without harming what is there.
+
+:func:`write_text` replaces a regular file (or makes a new one) atomically, with the
+permissions a new file gets from the umask or those the old file had. It never replaces
+what is not a regular file: a character device (``/dev/null``), a FIFO or a symlink to one
+is written to in place, and a symlink to a regular file keeps pointing at it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+from pathlib import Path
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path``, creating missing parent directories."""
+    target = Path(os.path.realpath(path))  # through symlinks: the link itself stays
+    try:
+        existing = target.stat()
+    except FileNotFoundError:
+        existing = None
+    if existing is not None and stat.S_ISDIR(existing.st_mode):
+        raise IsADirectoryError(f"{path} is a directory")
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        with open(target, "w", encoding="utf-8") as handle:  # a device, a FIFO: in place
+            handle.write(text)
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    # 0o666 less the umask for a new file, as any program's output file gets
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            if existing is not None:
+                os.fchmod(handle.fileno(), stat.S_IMODE(existing.st_mode))
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,239 @@
+"""The live whole-run view: one SQLite file (WAL) shared by the local xdist workers.
+
+The controller makes a per-run directory and hands its path to popen workers through
+``workerinput``. Each worker keeps its run's :class:`~pytest_fixture_perf.model.Totals` and,
+between tests (never inside a timed region), at most every ``WRITE_INTERVAL`` seconds and
+whenever a test asks for the summary, replaces its rows for the definitions whose tallies
+changed, in one transaction. Readers only touch those pre-aggregated rows (one per worker
+and definition), and incrementally: each read fetches only the rows written since the
+previous one, and re-merges only the definitions they belong to.
+
+Rows hold a definition and a tally in the run format's terms (``Definition`` fields,
+``Tally.to_list()``); the file carries the format's version (``PRAGMA user_version``) and
+is refused under another one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import astuple, dataclass
+from pathlib import Path
+
+from ..collect.clock import CLOCK
+from ..model.run import FORMAT_VERSION, Definition
+from ..model.totals import Entry, Tally, merged
+
+FILENAME = "live.sqlite"
+WRITE_INTERVAL = 0.25  # seconds between a worker's writes while tests run
+BUSY_TIMEOUT_MS = 10_000
+
+SCHEMA = f"""
+PRAGMA user_version = {FORMAT_VERSION};
+CREATE TABLE IF NOT EXISTS tallies (
+    worker TEXT NOT NULL,
+    key TEXT NOT NULL,
+    definition TEXT NOT NULL,
+    tally TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (worker, key)
+);
+CREATE INDEX IF NOT EXISTS tallies_version ON tallies (version);
+CREATE TABLE IF NOT EXISTS counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO counter (name, value) VALUES ('version', 0);
+CREATE TABLE IF NOT EXISTS workers (
+    worker TEXT PRIMARY KEY,
+    pid INTEGER,
+    started_at REAL NOT NULL,
+    updated_at REAL,
+    finished_at REAL
+);
+"""
+
+
+class LiveError(Exception):
+    """The live store cannot be used (the message is one line)."""
+
+
+@dataclass
+class LiveView:
+    """What the live store says about the run so far."""
+
+    entries: list[Entry]
+    #: Workers attached to the store (registered when their session started).
+    started: list[str]
+    #: Workers that have published tallies at least once.
+    reporting: list[str]
+    #: Workers whose session has ended: their tallies are final.
+    finished: list[str]
+    #: Workers whose process died before their session ended (a crash).
+    lost: list[str]
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA synchronous = NORMAL")
+    return connection
+
+
+def create(directory: Path) -> Path:
+    """Create the live store in ``directory`` (controller side); return its path."""
+    path = directory / FILENAME
+    connection = connect(path)
+    try:
+        connection.executescript(SCHEMA)
+    finally:
+        connection.close()
+    return path
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    connection = connect(path)
+    (version,) = connection.execute("PRAGMA user_version").fetchone()
+    if version != FORMAT_VERSION:
+        connection.close()
+        raise LiveError(f"{path}: live store of format {version}, expected {FORMAT_VERSION}")
+    return connection
+
+
+class LiveWriter:
+    """A worker's side: publish its tallies, and read the whole run."""
+
+    def __init__(self, path: Path, worker: str) -> None:
+        self.worker = worker
+        self._connection = _open(path)
+        self._connection.execute(
+            "INSERT OR REPLACE INTO workers (worker, pid, started_at) VALUES (?, ?, ?)",
+            (worker, os.getpid(), CLOCK.wall()),
+        )
+        self._last_write = -WRITE_INTERVAL
+        self._reader = LiveReader(self._connection)
+
+    def due(self) -> bool:
+        """Whether the throttle allows a write now."""
+        return CLOCK.perf_ns() / 1e9 - self._last_write >= WRITE_INTERVAL
+
+    def publish(self, rows: Iterable[tuple[Definition, Tally]], *, finished: bool = False) -> None:
+        """Replace this worker's rows for ``rows``' definitions, in one transaction under a
+        new version; ``finished`` marks this worker's tallies final."""
+        values = [
+            (self.worker, definition.key, json.dumps(astuple(definition)),
+             json.dumps(tally.to_list()))
+            for definition, tally in rows
+        ]  # fmt: skip
+        if not values and not finished:
+            return  # nothing to publish: no transaction, no new version
+        self._last_write = CLOCK.perf_ns() / 1e9
+        connection = self._connection
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            # Writers are serialized by the write lock, so versions follow commit order and
+            # a reader that has seen version v has seen every change up to v.
+            connection.execute("UPDATE counter SET value = value + 1 WHERE name = 'version'")
+            (version,) = connection.execute(
+                "SELECT value FROM counter WHERE name = 'version'"
+            ).fetchone()
+            connection.executemany(
+                "INSERT OR REPLACE INTO tallies (worker, key, definition, tally, version)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(*row, version) for row in values],
+            )
+            stamp = CLOCK.wall()
+            if values:  # a worker "reports" once it has published something
+                connection.execute(
+                    "UPDATE workers SET updated_at = ? WHERE worker = ?", (stamp, self.worker)
+                )
+            if finished:
+                connection.execute(
+                    "UPDATE workers SET finished_at = ? WHERE worker = ?", (stamp, self.worker)
+                )
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+
+    def read(self) -> LiveView:
+        """The whole run so far: tallies merged over workers, and the workers' states."""
+        return self._reader.read()
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+class LiveReader:
+    """Reads the whole run's tallies incrementally.
+
+    It keeps every (worker, definition) row it has seen and the merged entry of each
+    definition; a read fetches only the rows written since its last one (by version) and
+    re-merges only their definitions, so a summary costs what changed, not what is stored.
+    """
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+        self._version = 0
+        self._rows: dict[str, dict[str, tuple[Definition, Tally]]] = {}  # key -> worker -> row
+        self._entries: dict[str, Entry] = {}
+
+    def read(self) -> LiveView:
+        connection = self._connection
+        connection.execute("BEGIN")  # one snapshot for both queries
+        try:
+            changed = connection.execute(
+                "SELECT version, worker, key, definition, tally FROM tallies WHERE version > ?",
+                (self._version,),
+            ).fetchall()
+            states = connection.execute(
+                "SELECT worker, pid, updated_at, finished_at FROM workers"
+            ).fetchall()
+        finally:
+            connection.execute("COMMIT")
+        dirty = set()
+        for version, worker, key, definition, tally in changed:
+            self._version = max(self._version, version)
+            row = (Definition(*json.loads(definition)), Tally.from_list(json.loads(tally)))
+            self._rows.setdefault(key, {})[worker] = row
+            dirty.add(key)
+        for key in dirty:
+            cells = self._rows[key]
+            definitions = [definition for definition, _ in cells.values()]
+            definition = definitions[0]
+            for other in definitions[1:]:
+                definition = definition.merged(other)
+            self._entries[key] = Entry(
+                definition,
+                merged(tally for _, tally in cells.values()),
+                {worker: tally.setups for worker, (_, tally) in cells.items() if tally.setups},
+            )
+        started, reporting, finished, lost = [], [], [], []
+        for worker, pid, updated_at, finished_at in states:
+            started.append(worker)
+            if updated_at is not None:
+                reporting.append(worker)
+            if finished_at is not None:
+                finished.append(worker)
+            elif pid is not None and not process_alive(pid):
+                lost.append(worker)
+        return LiveView(list(self._entries.values()), started, reporting, finished, lost)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` (a local worker) is still running. A zombie (exited, not yet
+    reaped by the controller) is not. Where this cannot be told, it is assumed alive."""
+    if os.name != "posix":
+        return True  # os.kill(pid, 0) is not a probe on Windows
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # e.g. PermissionError: it exists
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            state = stat.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state != "Z"

@@ -1,0 +1,19 @@
+"""Everything that crosses between an xdist controller and its workers, named once.
+
+Only plain data crosses: JSON strings of the run format (``model.run``) and a file path.
+
+* ``REPORT_ATTRIBUTE``: on a worker's test report, the fragment of the run (fixture events,
+  test run, uses) recorded during that test phase, as JSON.
+* ``WORKEROUTPUT_KEY``: in a worker's ``workeroutput``, the last fragment: what was recorded
+  after its last report, and the worker's final state (finished, tracking error, open
+  setups).
+* ``LIVE_PATH_KEY``: in a local worker's ``workerinput``, the path of the live store.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+REPORT_ATTRIBUTE: Final = "fixture_perf"
+WORKEROUTPUT_KEY: Final = "fixture_perf"
+LIVE_PATH_KEY: Final = "fixture_perf_live"

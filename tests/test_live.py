@@ -1,0 +1,143 @@
+"""The live SQLite store, without pytest sessions, against counts made here from the rows
+each writer published."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from pytest_fixture_perf.model import Definition, Run, Totals
+from pytest_fixture_perf.model.run import NONE
+from pytest_fixture_perf.store import live
+
+
+def make_rows(worker: str, n: int) -> list[tuple[str, int, int]]:
+    """(fixture name, phase, exclusive ns) rows: setups and teardowns of 5 fixtures."""
+    return [(f"fix{i % 5}", i % 2, 1000 + i + len(worker)) for i in range(n)]
+
+
+class Publisher:
+    """What a worker does: add rows to its run, fold them, publish the changed tallies."""
+
+    def __init__(self, path: Path, worker: str) -> None:
+        self.writer = live.LiveWriter(path, worker)
+        self.run = Run()
+        self.totals = Totals(self.run, track_changes=True)
+        self.worker = self.run.worker_id(worker)
+
+    def add(self, rows: list[tuple[str, int, int]], *, force: bool = True) -> None:
+        for name, phase, ns in rows:
+            d = self.run.definition_id(Definition.make(name, "c.py", 1, "function"))
+            self.run.add_events([(d, phase, 4, -1, None, NONE, 0, ns, ns, NONE, 0)],
+                                self.worker, 0)  # fmt: skip
+        if force or self.writer.due():
+            self.totals.update()
+            self.writer.publish(
+                [(self.run.definitions[d], t) for _, d, t in self.totals.take_changed()]
+            )
+
+
+def expected(rows_by_worker: dict[str, list[tuple[str, int, int]]]) -> dict[str, tuple]:
+    """name -> (setups, teardowns, setup ns, teardown ns, max setup ns, setups per worker)."""
+    result = {}
+    names = {name for rows in rows_by_worker.values() for name, _, _ in rows}
+    for name in names:
+        mine = [(w, p, ns) for w, rows in rows_by_worker.items() for n, p, ns in rows if n == name]
+        per_worker = Counter(w for w, p, _ in mine if p == 0)
+        result[name] = (
+            sum(1 for _, p, _ in mine if p == 0), sum(1 for _, p, _ in mine if p == 1),
+            sum(ns for _, p, ns in mine if p == 0), sum(ns for _, p, ns in mine if p == 1),
+            max((ns for _, p, ns in mine if p == 0), default=0), dict(per_worker),
+        )  # fmt: skip
+    return result
+
+
+def seen(view: live.LiveView) -> dict[str, tuple]:
+    return {
+        e.definition.name: (e.tally.setups, e.tally.teardowns, e.tally.setup_ns,
+                            e.tally.teardown_ns, e.tally.max_setup_ns, e.workers)
+        for e in view.entries
+    }  # fmt: skip
+
+
+def _write(path: str, worker: str, n: int) -> None:
+    publisher = Publisher(Path(path), worker)
+    rows = make_rows(worker, n)
+    for start in range(0, n, 10):
+        publisher.add(rows[start : start + 10])
+    publisher.writer.close()
+
+
+def test_live_store_merges_concurrent_workers(tmp_path: Path) -> None:
+    path = live.create(tmp_path)
+    workers = [f"gw{i}" for i in range(4)]
+    procs = [
+        multiprocessing.get_context("spawn").Process(target=_write, args=(str(path), w, 200))
+        for w in workers
+    ]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(60)
+        assert proc.exitcode == 0
+    reader = live.LiveWriter(path, "reader")
+    view = reader.read()
+    reader.close()
+    assert sorted(view.reporting) == workers
+    assert view.finished == []  # closed without finishing
+    assert sorted(view.started) == [*workers, "reader"]
+    assert seen(view) == expected({w: make_rows(w, 200) for w in workers})
+
+
+def test_live_writes_are_throttled(tmp_path: Path) -> None:
+    publisher = Publisher(live.create(tmp_path), "gw0")
+    publisher.add([("a", 0, 5)], force=False)  # the first write is always due
+    publisher.add([("a", 0, 7)], force=False)  # within WRITE_INTERVAL: kept pending
+    assert seen(publisher.writer.read())["a"][0] == 1
+    time.sleep(live.WRITE_INTERVAL)
+    publisher.add([], force=False)
+    assert seen(publisher.writer.read())["a"][0] == 2
+    publisher.writer.close()
+
+
+def test_finished_workers_are_told_apart(tmp_path: Path) -> None:
+    path = live.create(tmp_path)
+    done, running = Publisher(path, "gw0"), live.LiveWriter(path, "gw1")
+    done.add([("a", 0, 1)])
+    done.writer.publish([], finished=True)
+    done.writer.close()
+    view = running.read()
+    assert (view.started, view.reporting, view.finished) == (["gw0", "gw1"], ["gw0"], ["gw0"])
+    running.close()
+
+
+def test_incremental_reads_match_the_rows(tmp_path: Path) -> None:
+    path = live.create(tmp_path)
+    publishers = {w: Publisher(path, w) for w in ("gw0", "gw1")}
+    reader = live.LiveWriter(path, "gw2")
+    sent: dict[str, list[tuple[str, int, int]]] = {"gw0": [], "gw1": []}
+    for step in range(6):
+        worker = "gw0" if step % 2 == 0 else "gw1"
+        rows = make_rows(worker, 20 + step)
+        sent[worker] += rows
+        publishers[worker].add(rows)
+        assert seen(reader.read()) == expected(sent)  # incremental
+        fresh = live.LiveWriter(path, "fresh")
+        assert seen(fresh.read()) == expected(sent)  # a first, full read
+        fresh.close()
+    for writer in (*(p.writer for p in publishers.values()), reader):
+        writer.close()
+
+
+def test_a_store_of_another_format_is_refused(tmp_path: Path) -> None:
+    path = live.create(tmp_path)
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA user_version = 1")
+    connection.close()
+    with pytest.raises(live.LiveError, match="live store of format 1, expected 2"):
+        live.LiveWriter(path, "gw0")
