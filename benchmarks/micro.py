@@ -126,6 +126,14 @@ def callgrind(args: argparse.Namespace, pythons: dict[str, Path | str]) -> int:
             write_suite(root, tests, args.fixtures)
             (root / "bench_noop_hooks.py").write_text(NOOP_HOOKS_PLUGIN)
             for mode, (which, extra) in modes.items():
+                # once without counting: bytecode caches written (a run that compiles the
+                # plugin would count that work as the plugin's)
+                subprocess.run(
+                    [str(pythons[which]), "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                     "-p", "no:asyncio", *extra],
+                    cwd=root, check=True, stdout=subprocess.DEVNULL,
+                    env={**ENV, "PYTHONPATH": _pythonpath(root)},
+                )  # fmt: skip
                 counts[mode].append(loop_instructions(pythons[which], root, extra))
     cycles = args.tests * args.fixtures
     print(f"micro --callgrind: instructions per setup+teardown cycle, from runs of "

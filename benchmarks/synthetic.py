@@ -31,6 +31,7 @@ def fragments(
         for i in range(definitions)
     ]  # fmt: skip
     mark = run.mark()
+    named: set[int] = set()  # definitions already shipped in full
     now = 0
     half = max(1, per_batch // 2)
     sent = 0
@@ -52,7 +53,7 @@ def fragments(
             if phase == TEARDOWN:
                 run.add_uses(w, test, sorted(set(chosen)))
                 run.add_test_run(test, w, (start, start + 1, now - 1, now), 0)
-            fragment = run.fragment(mark)
+            fragment = run.fragment(mark, sent=named)
             mark = run.mark()
             if fragment is not None:
                 yield json.dumps(fragment, separators=(",", ":"))

@@ -256,6 +256,7 @@ class Worker(Local):
         super().__init__(config, options, str(workerinput["workerid"]))
         self.totals = Totals(self.run, track_changes=True)
         self._shipped = Mark()
+        self._sent: set[int] = set()  # definitions shipped in full: named by key from then on
         self.live: LiveWriter | None = None
         path = workerinput.get(wire.LIVE_PATH_KEY)
         if path:

@@ -402,11 +402,15 @@ class Run:
         """Merge a run or fragment given as JSON text into this run."""
         self.absorb(_loads(text))
 
-    def fragment(self, since: Mark, *, workers: Sequence[int] = ()) -> dict[str, Any] | None:
-        """What was added since ``since``, as a self-contained document of the format, or
-        None when nothing was. The workers its rows name are listed by id only, and
-        ``workers`` with everything known of them. A column whose rows all hold one value
-        is given as that value (the format allows it; it keeps fragments small)."""
+    def fragment(
+        self, since: Mark, *, workers: Sequence[int] = (), sent: set[int] | None = None
+    ) -> dict[str, Any] | None:
+        """What was added since ``since``, as a document of the format, or None when
+        nothing was. The workers its rows name are listed by id only, and ``workers`` with
+        everything known of them. A column whose rows all hold one value is given as that
+        value. Definitions in ``sent`` (which gains the others) are named by key alone: the
+        reader has them from an earlier fragment. Without ``sent`` the fragment stands
+        alone."""
         now = self.mark()
         if now == since and not workers:
             return None
@@ -428,7 +432,14 @@ class Run:
             asdict(self.workers[w]) if w in full else {"id": self.workers[w].id}
             for w in local["worker"]
         ]
-        document["definitions"] = [self.definitions[d].as_dict() for d in local["definition"]]
+        if sent is None:
+            document["definitions"] = [self.definitions[d].as_dict() for d in local["definition"]]
+        else:
+            document["definitions"] = [
+                {"key": self.definitions[d].key} if d in sent else self.definitions[d].as_dict()
+                for d in local["definition"]
+            ]
+            sent.update(local["definition"])
         document["tests"] = [self.tests[t] for t in local["test"]]
         return document
 
@@ -628,6 +639,11 @@ def _parse_definition(value: object, run: Run) -> tuple[Definition | int, dict[s
     known = run._definition_rows.get(value.get("key"))  # type: ignore[arg-type]
     if known is not None and known[0] == value:
         return known[1], value
+    if len(value) == 1 and "key" in value:  # named by key: one the reader has already
+        index = run._definition_ids.get(value["key"])
+        if index is None:
+            raise FormatError(f"definitions: unknown key {value['key']!r} (named by key alone)")
+        return index, value
     key, name, path, line, scope = (value.get(field) for field in _DEFINITION_FIELDS)
     if (
         type(key) is not str or type(name) is not str or type(path) is not str
