@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from pytest_fixture_perf.model import FORMAT_VERSION, Definition, FormatError, Run, Worker
 from pytest_fixture_perf.model.derive import derive
-from pytest_fixture_perf.model.run import NONE, SCOPES
+from pytest_fixture_perf.model.run import NONE, SCOPES, Mark
 from pytest_fixture_perf.model.totals import reported_scope
 
 WORKERS = ["main", "gw0", "gw1", "gw2"]
@@ -168,6 +168,38 @@ def test_fragments_rebuild_the_run_in_any_order(rows: list[Row], data: st.DataOb
         target.absorb_json(fragment)
     assert held(target) == facts(rows)
     assert target == source
+
+
+@SETTINGS
+@given(st.lists(rows_strategy, min_size=1, max_size=30), st.data())
+def test_fragments_naming_definitions_by_key_rebuild_the_run_in_order(
+    rows: list[Row], data: st.DataObject
+) -> None:
+    """How a worker ships: each definition in full once, by key afterwards; the controller
+    gets its fragments in order."""
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(rows)), max_size=5)))
+    source, target = Run(), Run()
+    mark, sent = source.mark(), set()
+    for start, end in zip([0, *cuts], [*cuts, len(rows)], strict=True):
+        source.absorb(build(rows[start:end]).to_dict())
+        fragment = source.fragment(mark, sent=sent)
+        mark = source.mark()
+        if fragment is not None:
+            target.absorb_json(json.dumps(fragment))
+    assert held(target) == facts(rows)
+    assert target == source
+
+
+def test_a_definition_named_by_key_must_be_known() -> None:
+    source = build([("gw0", ("db", "c.py"), 0, 4, -1, None, NONE, 1, 2, 2, -1, 0)])
+    fragment = source.fragment(Mark(), sent={0})
+    assert fragment is not None
+    assert fragment["definitions"] == [{"key": "c.py::db"}]
+    with pytest.raises(FormatError, match=r"unknown key 'c.py::db' \(named by key alone\)"):
+        Run().absorb(fragment)
+    known = build([("gw1", ("db", "c.py"), 1, 4, -1, None, NONE, 5, 6, 6, -1, 0)])
+    known.absorb(fragment)
+    assert len(known.events) == 2
 
 
 def test_other_versions_are_refused_with_one_line() -> None:

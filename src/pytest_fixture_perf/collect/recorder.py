@@ -99,9 +99,9 @@ class _Live:
         self.outcome = OK
 
     def __call__(self) -> None:
+        self.start = CLOCK.perf_ns()
         if self.info.cpu:
             self.cpu_start = CLOCK.cpu_ns()
-        self.start = CLOCK.perf_ns()
 
 
 class _GuardedFinalizer:
@@ -174,7 +174,8 @@ class Recorder:
         stack = self._stack
         # frame: [nested inclusive ns, nested CPU ns, CPU reading at start or NONE]; a
         # fixture nested in one that reads CPU time reads it too, to be subtracted
-        frame = [0, 0, self._cpu() if info.cpu or (stack and stack[-1][2] >= 0) else NONE]
+        read_cpu = info.cpu or (stack[-1][2] >= 0 if stack else False)
+        frame = [0, 0, NONE]
         stack.append(frame)
         finalizers: list[Callable[[], object]] = finalizers_of(fixturedef)
         n_before = len(finalizers)
@@ -185,17 +186,20 @@ class Recorder:
             n_memo = len(memo)
         outcome = OK
         start = self._perf()
+        if read_cpu:  # the CPU reads lie inside the wall-clock ones: CPU <= wall
+            frame[2] = self._cpu()
         try:
             return (yield)
         except BaseException as exc:
             outcome = SKIPPED if isinstance(exc, _SKIP_EXCEPTION) else ERROR
             raise
         finally:
+            cpu_end = self._cpu() if frame[2] >= 0 else NONE
             end = self._perf()
             try:
                 cpu = cpu_inclusive = NONE
                 if frame[2] >= 0:
-                    cpu_inclusive = self._cpu() - frame[2]
+                    cpu_inclusive = cpu_end - frame[2]
                     cpu = cpu_inclusive - frame[1]
                 stack.pop()
                 inclusive = end - start
@@ -239,12 +243,14 @@ class Recorder:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_fixture_post_finalizer(self, fixturedef: pytest.FixtureDef[Any]) -> None:
-        end = self._perf()
         live = self._pending.get(fixturedef)
+        cpu = self._cpu() if live is not None and live.cpu_start >= 0 else NONE
+        end = self._perf()
         if live is None or not live.start:
             return  # spurious call (pytest < 9.1) or a fixture we do not time
         del self._pending[fixturedef]
-        cpu = self._cpu() - live.cpu_start if live.cpu_start >= 0 else NONE
+        if cpu >= 0:
+            cpu -= live.cpu_start
         duration = end - live.start
         self.buffer.append(
             (live.info.id, TEARDOWN, live.scope, live.param_index, live.param_id,

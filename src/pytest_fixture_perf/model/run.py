@@ -369,21 +369,24 @@ class Run:
         return [w.id for w in self.workers]
 
     # -- the format ------------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        """The run in the versioned format (JSON-safe)."""
-        return {
+    def to_dict(self, *, tables: bool = True) -> dict[str, Any]:
+        """The run in the versioned format (JSON-safe); ``tables=False`` leaves out the
+        row tables (events, test runs, uses)."""
+        document: dict[str, Any] = {
             "schema_version": FORMAT_VERSION,
             "meta": dict(self.meta),
             "workers": [asdict(w) for w in self.workers],
             "definitions": [d.as_dict() for d in self.definitions],
             "tests": list(self.tests),
-            **{
-                table: {"rows": len(getattr(self, table)),
-                        **{column: _as_list(getattr(getattr(self, table), column))
-                           for column in columns}}
-                for table, columns in TABLES.items()
-            },
-        }  # fmt: skip
+        }
+        if tables:
+            for table, columns in TABLES.items():
+                rows = getattr(self, table)
+                document[table] = {
+                    "rows": len(rows),
+                    **{column: column_values(getattr(rows, column)) for column in columns},
+                }
+        return document
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), separators=(",", ":"))
@@ -462,13 +465,11 @@ class Run:
         for kind, ids in maps.items():
             if ids is not None and all(i == n for n, i in enumerate(ids)):
                 maps[kind] = None  # already this run's indexes (e.g. into an empty run)
-        for table, columns in TABLES.items():
-            values = parsed.tables.get(table)
-            if values is None:
-                continue
-            rows = getattr(self, table)
-            for column, kind in columns.items():
-                getattr(rows, column).extend(_remap(values[column], maps.get(kind)))
+        for table, column, values, index in parsed.columns:
+            ids = maps[index] if index else None
+            if ids is not None:
+                values = array("i", [NONE if i < 0 else ids[i] for i in values])
+            getattr(getattr(self, table), column).extend(values)
 
     def _known_definition(self, definition: Definition | int, row: dict[str, Any]) -> int:
         """Intern a parsed definition and remember its row."""
@@ -559,8 +560,8 @@ class _Parsed(NamedTuple):
     #: (a definition to add, or the id of one known with exactly this row; the row)
     definitions: list[tuple[Definition | int, dict[str, Any]]]
     tests: list[str]
-    #: table -> column -> values (arrays, or a list of strings for "str?" columns)
-    tables: dict[str, dict[str, Any]]
+    #: (table, column, checked values, the table they index or None), in the format's order
+    columns: list[tuple[str, str, Any, str | None]]
 
 
 _WORKER_FIELDS: Final = frozenset(f.name for f in fields(Worker))
@@ -595,12 +596,12 @@ def _parse(document: object, run: Run) -> _Parsed:
     if any(type(t) is not str for t in tests):
         raise FormatError("tests: expected strings")
     sizes = {"worker": len(workers), "definition": len(definitions), "test": len(tests)}
-    tables = {}
-    for table, columns in TABLES.items():
-        parsed = _parse_table(document, table, columns, sizes)
-        if parsed is not None:
-            tables[table] = parsed
-    return _Parsed(dict(meta), workers, definitions, tests, tables)
+    columns: list[tuple[str, str, Any, str | None]] = []
+    for table, plan in _PLANS.items():
+        section = document.get(table)
+        if section is not None:
+            _parse_table(section, table, plan, sizes, columns)
+    return _Parsed(dict(meta), workers, definitions, tests, columns)
 
 
 def _list(document: Mapping[str, Any], key: str) -> list[Any]:
@@ -670,18 +671,19 @@ _PLANS: Final = {table: _plan(columns) for table, columns in TABLES.items()}
 
 
 def _parse_table(
-    document: Mapping[str, Any], table: str, columns: Mapping[str, str], sizes: dict[str, int]
-) -> dict[str, Any] | None:
-    section = document.get(table)
-    if section is None:
-        return None
-    if not isinstance(section, dict):
+    section: object,
+    table: str,
+    plan: list[tuple[str, str | None, str | None, int]],
+    sizes: dict[str, int],
+    out: list[tuple[str, str, Any, str | None]],
+) -> None:
+    """Check one table's columns; append ``(table, column, values, index)`` to ``out``."""
+    if type(section) is not dict:
         raise FormatError(f"{table}: expected an object of columns")
     rows = section.get("rows")
     if type(rows) is not int or rows < 0:
         raise FormatError(f"{table}.rows: expected the number of rows")
-    parsed: dict[str, Any] = {}
-    for column, code, index, enum in _PLANS[table]:
+    for column, code, index, enum in plan:
         values = section.get(column, _MISSING)
         if type(values) is list:
             if len(values) != rows:
@@ -693,20 +695,19 @@ def _parse_table(
         if code is None:  # strings or null
             if values.count(None) != rows and not set(map(type, values)) <= _STRING_TYPES:
                 raise FormatError(f"{table}.{column}: expected strings or null")
-            parsed[column] = values
-            continue
-        try:
-            parsed[column] = values = array(code, values)  # integers (a bool counts as one)
-        except (TypeError, OverflowError):
-            raise FormatError(f"{table}.{column}: expected integers in range") from None
-        if rows and (index or enum):
-            low, high = min(values), max(values)
-            if index:  # an index into another table; a test may be NONE
-                if low < (NONE if index == "test" else 0) or high >= sizes[index]:
-                    raise FormatError(f"{table}.{column}: no such {index} ({low}..{high})")
-            elif low < 0 or high >= enum:
-                raise FormatError(f"{table}.{column}: codes {low}..{high} out of 0..{enum - 1}")
-    return parsed
+        else:
+            try:
+                values = array(code, values)  # integers (a bool counts as one)
+            except (TypeError, OverflowError):
+                raise FormatError(f"{table}.{column}: expected integers in range") from None
+            if rows and (index or enum):
+                low, high = min(values), max(values)
+                if index:  # an index into another table; a test may be NONE
+                    if low < (NONE if index == "test" else 0) or high >= sizes[index]:
+                        raise FormatError(f"{table}.{column}: no such {index} ({low}..{high})")
+                elif low < 0 or high >= enum:
+                    raise FormatError(f"{table}.{column}: codes {low}..{high} out of 0..{enum - 1}")
+        out.append((table, column, values, index))
 
 
 _MISSING: Final = object()
@@ -726,19 +727,13 @@ def _is_number(value: Any) -> bool:
     return type(value) in (int, float)
 
 
-def _as_list(column: array[int] | list[Any]) -> list[Any]:
+def column_values(column: array[int] | list[Any]) -> list[Any]:
+    """A column's values as a JSON-ready list."""
     return column.tolist() if isinstance(column, array) else list(column)
 
 
 def _local(column: array[int] | list[Any], ids: dict[int, int] | None) -> list[Any]:
     """A column slice for a fragment, with indexes renumbered into the fragment's own."""
     if ids is None:
-        return _as_list(column)
+        return column_values(column)
     return [NONE if i < 0 else ids.setdefault(i, len(ids)) for i in column]
-
-
-def _remap(values: array[int] | list[Any], ids: list[int] | None) -> array[int] | list[Any]:
-    """Indexes of a document's tables as this run's."""
-    if ids is None:
-        return values
-    return array("i", [NONE if i < 0 else ids[i] for i in values])

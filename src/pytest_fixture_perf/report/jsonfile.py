@@ -10,12 +10,23 @@ columns' codes mean). The schema is documented in the README.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ..model.derive import FixtureStats, RunStats, WorkerStats
-from ..model.run import OUTCOMES, PHASES, SCOPES, TEST_OUTCOMES, Run
+from ..model.run import (
+    FORMAT_VERSION,
+    OUTCOMES,
+    PHASES,
+    SCOPES,
+    TABLES,
+    TEST_OUTCOMES,
+    Run,
+    column_values,
+)
 from ..model.stats import NS_PER_S
 from ..store.files import write_text
 
@@ -87,10 +98,10 @@ def run_section(run: Run, stats: RunStats) -> dict[str, Any]:
     }
 
 
-def build_document(run: Run, stats: RunStats) -> dict[str, Any]:
-    data = run.to_dict()
+def derived(run: Run, stats: RunStats) -> dict[str, Any]:
+    """The derived sections, in the order they open the file."""
     return {
-        "schema_version": data.pop("schema_version"),
+        "schema_version": FORMAT_VERSION,
         "run": run_section(run, stats),
         "fixtures": [fixture_entry(f) for f in stats.fixtures],
         "enums": {
@@ -99,20 +110,41 @@ def build_document(run: Run, stats: RunStats) -> dict[str, Any]:
             "outcome": list(OUTCOMES),
             "test_outcome": list(TEST_OUTCOMES),
         },
-        **data,
     }
 
 
-def dumps(document: dict[str, Any]) -> str:
-    """The document as JSON text: the derived sections indented for people, the data
-    columns one line each (a run can hold millions of values)."""
-    lines = []
-    for key, value in document.items():
-        indent = 2 if key in ("run", "fixtures") else None
-        text = json.dumps(value, indent=indent, separators=None if indent else (",", ":"))
-        lines.append(f"  {json.dumps(key)}: " + text.replace("\n", "\n  "))
-    return "{\n" + ",\n".join(lines) + "\n}\n"
+def build_document(run: Run, stats: RunStats) -> dict[str, Any]:
+    """The whole document as one dict (for small runs and tests; the file is streamed)."""
+    return {**derived(run, stats), **run.to_dict()}
+
+
+def chunks(run: Run, stats: RunStats) -> Iterator[str]:
+    """The document as JSON text, in pieces: the derived sections indented for people (one
+    fixture a line), the data one table column a line, each made only when written (a
+    run can hold millions of values)."""
+    compact = functools.partial(json.dumps, separators=(",", ":"))
+    yield "{\n"
+    first = True
+    for key, value in derived(run, stats).items():
+        if key == "fixtures":
+            body = "[\n    " + ",\n    ".join(map(compact, value)) + "\n  ]" if value else "[]"
+        elif key == "run":
+            body = json.dumps(value, indent=2).replace("\n", "\n  ")
+        else:
+            body = compact(value)
+        yield ("" if first else ",\n") + f"  {json.dumps(key)}: {body}"
+        first = False
+    for key, value in run.to_dict(tables=False).items():
+        if key != "schema_version":
+            yield f",\n  {json.dumps(key)}: {compact(value)}"
+    for table, columns in TABLES.items():
+        rows = getattr(run, table)
+        yield f',\n  "{table}": {{\n    "rows": {len(rows)}'
+        for column in columns:
+            yield f",\n    {json.dumps(column)}: {compact(column_values(getattr(rows, column)))}"
+        yield "\n  }"
+    yield "\n}\n"
 
 
 def write_json(path: Path, run: Run, stats: RunStats) -> None:
-    write_text(path, dumps(build_document(run, stats)))
+    write_text(path, chunks(run, stats))

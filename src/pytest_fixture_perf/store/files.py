@@ -11,11 +11,14 @@ from __future__ import annotations
 import os
 import secrets
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path``, creating missing parent directories."""
+def write_text(path: Path, text: str | Iterable[str]) -> None:
+    """Write ``text`` (UTF-8; a string or pieces of one, written as they come) to
+    ``path``, creating missing parent directories."""
+    chunks = [text] if isinstance(text, str) else text
     target = Path(os.path.realpath(path))  # through symlinks: the link itself stays
     try:
         existing = target.stat()
@@ -25,7 +28,7 @@ def write_text(path: Path, text: str) -> None:
         raise IsADirectoryError(f"{path} is a directory")
     if existing is not None and not stat.S_ISREG(existing.st_mode):
         with open(target, "w", encoding="utf-8") as handle:  # a device, a FIFO: in place
-            handle.write(text)
+            handle.writelines(chunks)
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
@@ -33,7 +36,7 @@ def write_text(path: Path, text: str) -> None:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            handle.writelines(chunks)
             if existing is not None:
                 os.fchmod(handle.fileno(), stat.S_IMODE(existing.st_mode))
         os.replace(tmp, target)
