@@ -4,7 +4,7 @@
 
 The events arrive as the controller receives them from xdist workers: one fragment of the
 run format per test phase (3 events each here, with each test's run and uses). The script
-times the controller's intake (``Run.absorb_json``), the statistics and the JSON report,
+times the controller's intake (``Intake``), the statistics and the JSON report,
 and the live whole-run summary with the same tallies behind it in the live store, and
 prints the process's peak RSS.
 """
@@ -23,6 +23,7 @@ from synthetic import fragments
 
 from pytest_fixture_perf.model import Run, Totals
 from pytest_fixture_perf.model.derive import derive
+from pytest_fixture_perf.model.intake import Intake
 from pytest_fixture_perf.report.jsonfile import write_json
 from pytest_fixture_perf.report.summary import build_summary
 from pytest_fixture_perf.store import live
@@ -55,16 +56,19 @@ def main() -> int:
     blobs = [
         blob
         for w in range(args.workers)
-        for blob in fragments(f"gw{w}", per_worker, args.definitions, seed=w)
+        for blob in fragments(f"gw{w}", per_worker, args.definitions, per_batch=12, seed=w)
     ]
     print(f"  {len(blobs):,} fragments, {sum(map(len, blobs)) / 1e6:.1f} MB of JSON; "
           f"peak RSS before intake {peak_rss_mb():.0f} MB")  # fmt: skip
 
     run = Run()
     start = time.perf_counter()
+    taker = Intake(run)  # as the controller takes in what workers send
     for blob in blobs:
-        run.absorb_json(blob)
+        taker.add_json(blob)
+    taker.merge()
     intake = time.perf_counter() - start
+    assert not taker.errors
     del blobs
     assert len(run.events) == per_worker * args.workers
 
@@ -102,7 +106,7 @@ def main() -> int:
         reader.close()
 
     total = intake + stats_seconds + json_seconds
-    print(f"  controller intake (Run.absorb_json):   {intake:6.2f} s "
+    print(f"  controller intake (Intake.add_json):   {intake:6.2f} s "
           f"({intake / args.events * 1e6:.2f} us/event)")  # fmt: skip
     print(f"  statistics (Totals + derive):          {stats_seconds:6.2f} s")
     print(f"  JSON report (events included):         {json_seconds:6.2f} s ({json_mb:.1f} MB)")

@@ -8,7 +8,7 @@ import random
 from collections.abc import Iterator
 
 from pytest_fixture_perf.model import Definition, Run, Worker
-from pytest_fixture_perf.model.run import SCOPES, SETUP, TEARDOWN
+from pytest_fixture_perf.model.run import SCOPES, SETUP, TEARDOWN, Mark
 
 # one test: RECORDS_PER_BATCH // 2 setups on its setup report, as many teardowns on its
 # teardown report, with its test run and its uses
@@ -30,8 +30,7 @@ def fragments(
         )
         for i in range(definitions)
     ]  # fmt: skip
-    mark = run.mark()
-    named: set[int] = set()  # definitions already shipped in full
+    mark = Mark()  # as a worker starts: nothing sent yet
     now = 0
     half = max(1, per_batch // 2)
     sent = 0
@@ -53,7 +52,7 @@ def fragments(
             if phase == TEARDOWN:
                 run.add_uses(w, test, sorted(set(chosen)))
                 run.add_test_run(test, w, (start, start + 1, now - 1, now), 0)
-            fragment = run.fragment(mark, sent=named)
+            fragment = run.fragment(mark, sender=worker, full_workers=mark == Mark())
             mark = run.mark()
             if fragment is not None:
                 yield json.dumps(fragment, separators=(",", ":"))

@@ -19,6 +19,7 @@ from pathlib import Path
 import execnet
 
 from pytest_fixture_perf.model import Run
+from pytest_fixture_perf.model.intake import Intake
 
 WORKER = """
 import sys, time
@@ -46,6 +47,7 @@ def transfer(events: int, per_batch: int) -> dict[str, float]:
     try:
         channel = gateway.remote_exec(WORKER)
         run = Run()
+        intake = Intake(run)
         decode_seconds = 0.0
         start = time.perf_counter()
         channel.send((str(Path(__file__).resolve().parent), events, per_batch))
@@ -56,9 +58,12 @@ def transfer(events: int, per_batch: int) -> dict[str, float]:
                 _, encode_seconds, sent_bytes, worker_seconds = item
                 break
             t = time.perf_counter()
-            run.absorb_json(item)
+            intake.add_json(item)
             decode_seconds += time.perf_counter() - t
             batches += 1
+        t = time.perf_counter()
+        intake.merge()
+        decode_seconds += time.perf_counter() - t
         wall = time.perf_counter() - start
     finally:
         gateway.exit()

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from pytest_fixture_perf.model import FORMAT_VERSION, Definition, FormatError, Run, Worker
 from pytest_fixture_perf.model.derive import derive
+from pytest_fixture_perf.model.intake import Intake
 from pytest_fixture_perf.model.run import NONE, SCOPES, Mark
 from pytest_fixture_perf.model.totals import reported_scope
 
@@ -172,34 +173,48 @@ def test_fragments_rebuild_the_run_in_any_order(rows: list[Row], data: st.DataOb
 
 @SETTINGS
 @given(st.lists(rows_strategy, min_size=1, max_size=30), st.data())
-def test_fragments_naming_definitions_by_key_rebuild_the_run_in_order(
-    rows: list[Row], data: st.DataObject
-) -> None:
-    """How a worker ships: each definition in full once, by key afterwards; the controller
-    gets its fragments in order."""
+def test_a_senders_fragments_rebuild_the_run_in_order(rows: list[Row], data: st.DataObject) -> None:
+    """How a worker ships: each fragment in the worker's own numbering, listing only the
+    definitions and tests it adds; the controller takes them in order, one by one or in
+    batches."""
     cuts = sorted(data.draw(st.lists(st.integers(0, len(rows)), max_size=5)))
-    source, target = Run(), Run()
-    mark, sent = source.mark(), set()
+    source, one_by_one, batched = Run(), Run(), Run()
+    intake = Intake(batched)
+    mark = Mark()
     for start, end in zip([0, *cuts], [*cuts, len(rows)], strict=True):
         source.absorb(build(rows[start:end]).to_dict())
-        fragment = source.fragment(mark, sent=sent)
+        fragment = source.fragment(mark, sender="gw9")
         mark = source.mark()
         if fragment is not None:
-            target.absorb_json(json.dumps(fragment))
-    assert held(target) == facts(rows)
-    assert target == source
+            text = json.dumps(fragment)
+            one_by_one.absorb_json(text)
+            intake.add_json(text)
+    intake.merge()
+    assert intake.errors == []
+    for target in (one_by_one, batched):
+        assert held(target) == facts(rows)
+        assert target == source
 
 
-def test_a_definition_named_by_key_must_be_known() -> None:
-    source = build([("gw0", ("db", "c.py"), 0, 4, -1, None, NONE, 1, 2, 2, -1, 0)])
-    fragment = source.fragment(Mark(), sent={0})
-    assert fragment is not None
-    assert fragment["definitions"] == [{"key": "c.py::db"}]
-    with pytest.raises(FormatError, match=r"unknown key 'c.py::db' \(named by key alone\)"):
-        Run().absorb(fragment)
-    known = build([("gw1", ("db", "c.py"), 1, 4, -1, None, NONE, 5, 6, 6, -1, 0)])
-    known.absorb(fragment)
-    assert len(known.events) == 2
+def test_a_fragment_needing_a_missing_one_is_refused() -> None:
+    source = Run()
+    fragments = []
+    mark = Mark()
+    for name in ("db", "client"):
+        source.absorb(build([("gw0", (name, "c.py"), 0, 4, -1, None, 0, 1, 2, 2, -1, 0)]).to_dict())
+        fragments.append(source.fragment(mark, sender="gw0"))
+        mark = source.mark()
+    assert [d["key"] for d in fragments[1]["definitions"]] == ["c.py::client"]  # only the new
+    target = Run()
+    # the second refers to the test the first introduced: it cannot be taken without it
+    with pytest.raises(FormatError, match=r"events\.test: refers to a test of a document that"):
+        target.absorb(fragments[1])
+    assert len(target.events) == 0
+    target.absorb(fragments[0])
+    with pytest.raises(FormatError, match=r"offsets \[0, 0\] of sender 'gw0': expected at"):
+        target.absorb(fragments[0])  # the same one again
+    target.absorb(fragments[1])
+    assert held(target) == held(source)
 
 
 def test_other_versions_are_refused_with_one_line() -> None:

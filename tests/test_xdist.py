@@ -326,3 +326,37 @@ def test_scope(fixture_performance_tracker, func, worker_id):
     assert reported(doc, NAMES | {"func"}) == +full_suite.ground_truth()
     assert doc["run"]["workers"] == ["sock0", "sock1"]
     assert doc["run"]["lost_workers"] == {}
+
+
+def test_a_garbled_fragment_is_left_out_with_a_warning(suite: Suite) -> None:
+    """Another plugin spoils what a worker attached to one report (here on the controller,
+    before the plugin reads it): the controller leaves that fragment out, and the one that
+    refers to the test it introduced, says so, and the tests' outcomes do not change. The
+    worker's later fragments are not affected."""
+    suite.pytester.makeconftest(
+        """
+import pytest
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logreport(report):
+    if report.nodeid.endswith("test_b") and report.when == "setup":
+        report.fixture_perf = '{"schema_version": 2, "events": "garbled"}'
+
+@pytest.fixture
+def f():
+    pass
+"""
+    )
+    suite.pytester.makepyfile("def test_a(f): pass\ndef test_b(f): pass\ndef test_c(f): pass")
+    result, doc = suite.run("-n", "1", "-W", "always::pytest_fixture_perf.FixturePerfWarning")
+    result.assert_outcomes(passed=3, warnings=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*ignored fixture records from a worker: events: expected an object of columns*",
+            "*ignored fixture records from a worker: *refers to a test of a document that is*",
+        ],
+        consecutive=False,
+    )
+    f = by_name(doc)["f"]
+    assert (f["setups"], f["teardowns"]) == (2, 2)  # test_a's and test_c's
+    assert len(doc["test_runs"]["test"]) == 2

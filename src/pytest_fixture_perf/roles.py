@@ -38,6 +38,7 @@ from .collect import meta
 from .collect.clock import CLOCK
 from .collect.recorder import Recorder
 from .model.derive import derive
+from .model.intake import Intake
 from .model.run import MAIN_WORKER, FormatError, Mark, Run
 from .model.totals import Entry, Totals
 from .options import Options
@@ -256,7 +257,6 @@ class Worker(Local):
         super().__init__(config, options, str(workerinput["workerid"]))
         self.totals = Totals(self.run, track_changes=True)
         self._shipped = Mark()
-        self._sent: set[int] = set()  # definitions shipped in full: named by key from then on
         self.live: LiveWriter | None = None
         path = workerinput.get(wire.LIVE_PATH_KEY)
         if path:
@@ -266,11 +266,16 @@ class Worker(Local):
                 self._live_failed(exc)
 
     def _fragment(self, *, final: bool = False) -> str | None:
-        """What the run gained since the last fragment, as JSON (None when nothing)."""
+        """What the run gained since the last fragment, as JSON (None when nothing). The
+        first and the last fragment also say all that is known of this worker."""
         self.recorder.flush()
-        fragment = self.run.fragment(self._shipped, workers=[self.recorder.worker] if final else ())
+        fragment = self.run.fragment(
+            self._shipped, sender=self.worker.id, full_workers=final or self._shipped == Mark()
+        )
+        if fragment is None:
+            return None
         self._shipped = self.run.mark()
-        return None if fragment is None else _dumps(fragment)
+        return _dumps(fragment)
 
     def logreport(self, report: pytest.TestReport) -> None:
         self.recorder.end_phase(report)
@@ -345,6 +350,7 @@ class Controller(Reporting):
 
     def __init__(self, config: pytest.Config, options: Options) -> None:
         super().__init__(config, options)
+        self.intake = Intake(self.run)  # workers' fragments, merged in batches
         self.live_dir: Path | None = None
         self._worker_count = 0
         self._selection: dict[str, Any] = {}
@@ -384,12 +390,23 @@ class Controller(Reporting):
                 self._ingest(blob)
 
     def _ingest(self, blob: object) -> None:
-        try:
-            if not isinstance(blob, str):
-                raise FormatError(f"expected a JSON string, got {type(blob).__name__}")
-            self.run.absorb_json(blob)
-        except FormatError as exc:
-            warn(f"ignored fixture records from a worker: {exc}")
+        if isinstance(blob, str):
+            self.intake.add_json(blob)
+        else:
+            self.intake.errors.append(
+                FormatError(f"expected a JSON string, got {type(blob).__name__}")
+            )
+
+    def _merge(self) -> None:
+        """Everything the workers sent, in the run (and a warning for what was not)."""
+        self.intake.merge()
+        for error in self.intake.errors:
+            warn(f"ignored fixture records from a worker: {error}")
+        self.intake.errors.clear()
+
+    def summary(self) -> dict[str, Any]:
+        self._merge()
+        return super().summary()
 
     def execution(self) -> dict[str, Any]:
         return {
@@ -399,6 +416,7 @@ class Controller(Reporting):
         }
 
     def finish(self, session: pytest.Session, exitstatus: int) -> None:
+        self._merge()
         super().finish(session, exitstatus)
         if self.live_dir is not None:
             shutil.rmtree(self.live_dir, ignore_errors=True)

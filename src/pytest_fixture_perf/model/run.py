@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import json
 from array import array
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Final, NamedTuple
 
 #: The version of the format of :meth:`Run.to_dict` (and of the JSON file's
@@ -150,6 +150,8 @@ class Mark(NamedTuple):
     events: int = 0
     test_runs: int = 0
     uses: int = 0
+    definitions: int = 0
+    tests: int = 0
 
 
 class Events:
@@ -244,19 +246,11 @@ TABLES: Final = {"events": EVENT_COLUMNS, "test_runs": TEST_RUN_COLUMNS, "uses":
 _TYPECODES: Final = {"worker": "i", "definition": "i", "test": "i", "int": "q", "int32": "i"}
 
 
-def _typecode(kind: str) -> str | None:
+def typecode(kind: str) -> str | None:
+    """The in-memory array type of a column kind (None: a list)."""
     if kind == "str?":
         return None
     return "b" if kind.startswith("enum:") else _TYPECODES[kind]
-
-
-#: Rules for numeric meta values that two merged runs both have. Otherwise two values that
-#: differ keep the smaller (in JSON text order): deterministic, whatever the merge order.
-META_RULES: Final[dict[str, Callable[[Any, Any], Any]]] = {
-    "started_at": min,
-    "ended_at": max,
-    "session_seconds": max,
-}
 
 
 class Run:
@@ -273,9 +267,8 @@ class Run:
         self._definition_ids: dict[str, int] = {}
         self._worker_ids: dict[str, int] = {}
         self._test_ids: dict[str, int] = {}
-        #: key -> (the definition's row as last absorbed, its id): the same row in later
-        #: documents is recognised without being checked and built again
-        self._definition_rows: dict[str, tuple[dict[str, Any], int]] = {}
+        #: sender -> the ids here of its workers, definitions and tests, by its numbering
+        self._senders: dict[str, tuple[list[int], list[int], list[int]]] = {}
 
     # -- interning -------------------------------------------------------------------------
     def definition_id(self, definition: Definition) -> int:
@@ -356,7 +349,10 @@ class Run:
 
     # -- reading ---------------------------------------------------------------------------
     def mark(self) -> Mark:
-        return Mark(len(self.events), len(self.test_runs), len(self.uses))
+        return Mark(
+            len(self.events), len(self.test_runs), len(self.uses), len(self.definitions),
+            len(self.tests),
+        )  # fmt: skip
 
     def timeline_offset_ns(self, worker: int) -> int:
         """Add to a worker's times to place them on the run's timeline (ns since the
@@ -399,85 +395,82 @@ class Run:
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Run:
-        return cls.from_dict(_loads(text))
+        from .intake import loads
+
+        return cls.from_dict(loads(text))
 
     def absorb_json(self, text: str | bytes) -> None:
         """Merge a run or fragment given as JSON text into this run."""
-        self.absorb(_loads(text))
+        from .intake import loads
 
-    def fragment(
-        self, since: Mark, *, workers: Sequence[int] = (), sent: set[int] | None = None
-    ) -> dict[str, Any] | None:
-        """What was added since ``since``, as a document of the format, or None when
-        nothing was. The workers its rows name are listed by id only, and ``workers`` with
-        everything known of them. A column whose rows all hold one value is given as that
-        value. Definitions in ``sent`` (which gains the others) are named by key alone: the
-        reader has them from an earlier fragment. Without ``sent`` the fragment stands
-        alone."""
-        now = self.mark()
-        if now == since and not workers:
-            return None
-        local: dict[str, dict[int, int]] = {"worker": {}, "definition": {}, "test": {}}
-        for w in workers:
-            local["worker"].setdefault(w, len(local["worker"]))
-        document: dict[str, Any] = {"schema_version": FORMAT_VERSION}
-        for (table, columns), start, end in zip(TABLES.items(), since, now, strict=True):
-            if start == end:
-                continue
-            rows = getattr(self, table)
-            section: dict[str, Any] = {"rows": end - start}
-            for column, kind in columns.items():
-                values = _local(getattr(rows, column)[start:end], local.get(kind))
-                section[column] = values[0] if values.count(values[0]) == len(values) else values
-            document[table] = section
-        full = set(workers)
-        document["workers"] = [
-            asdict(self.workers[w]) if w in full else {"id": self.workers[w].id}
-            for w in local["worker"]
-        ]
-        if sent is None:
-            document["definitions"] = [self.definitions[d].as_dict() for d in local["definition"]]
-        else:
-            document["definitions"] = [
-                {"key": self.definitions[d].key} if d in sent else self.definitions[d].as_dict()
-                for d in local["definition"]
-            ]
-            sent.update(local["definition"])
-        document["tests"] = [self.tests[t] for t in local["test"]]
-        return document
+        self.absorb(loads(text))
 
     def absorb(self, document: object) -> None:
         """Merge a document of the format (a run or a fragment) into this run.
 
         The whole document is checked before anything is added: a malformed one raises
-        :class:`FormatError` and leaves the run as it was.
+        :class:`FormatError` and leaves the run as it was. (Many documents: ``Intake``.)
         """
-        parsed = _parse(document, self)
-        meta = self.meta
-        for key, value in parsed.meta.items():
-            meta[key] = _merge_meta_value(key, meta[key], value) if key in meta else value
-        maps: dict[str, list[int] | None] = {
-            "worker": [self.worker_id(w) if isinstance(w, Worker) else w
-                       for w in parsed.workers],
-            "definition": [self._known_definition(d, row) for d, row in parsed.definitions],
-            "test": [self.test_id(t) for t in parsed.tests],
-        }  # fmt: skip
-        for kind, ids in maps.items():
-            if ids is not None and all(i == n for n, i in enumerate(ids)):
-                maps[kind] = None  # already this run's indexes (e.g. into an empty run)
-        for table, column, values, index in parsed.columns:
-            ids = maps[index] if index else None
-            if ids is not None:
-                values = array("i", [NONE if i < 0 else ids[i] for i in values])
-            getattr(getattr(self, table), column).extend(values)
+        from .intake import Intake
 
-    def _known_definition(self, definition: Definition | int, row: dict[str, Any]) -> int:
-        """Intern a parsed definition and remember its row."""
-        if isinstance(definition, int):
-            return definition
-        index = self.definition_id(definition)
-        self._definition_rows[definition.key] = (row, index)
-        return index
+        intake = Intake(self)
+        intake.add(document)
+        intake.merge()
+        if intake.errors:
+            raise intake.errors[0]
+
+    def fragment(
+        self, since: Mark, *, sender: str | None = None, full_workers: bool = False
+    ) -> dict[str, Any] | None:
+        """What was added since ``since``, as a document of the format, or None when
+        nothing was. Tables take the compact form ``[rows, *columns]``; a column whose rows
+        all hold one value is given as that value. Workers are listed by id only, unless
+        ``full_workers``.
+
+        Without ``sender`` the document stands alone: it lists what its rows name and
+        numbers it from 0. With ``sender`` it is one of a series: its rows use this run's
+        own numbering, and it lists only the definitions and tests added since ``since``
+        (from ``offsets`` on); the reader takes a sender's documents in order.
+        """
+        now = self.mark()
+        if now[:3] == since[:3] and not full_workers:
+            return None
+        local: dict[str, dict[int, int]] | None = None
+        if sender is None:
+            local = {"worker": {}, "definition": {}, "test": {}}
+        document: dict[str, Any] = {"schema_version": FORMAT_VERSION}
+        for (table, columns), start, end in zip(TABLES.items(), since, now, strict=False):
+            if start == end:
+                continue
+            rows = getattr(self, table)
+            section: list[Any] = [end - start]  # the compact form: [rows, *columns]
+            for column, kind in columns.items():
+                values = getattr(rows, column)[start:end]
+                values = column_values(values) if local is None else _local(values, local.get(kind))
+                section.append(values[0] if values.count(values[0]) == len(values) else values)
+            document[table] = section
+
+        def worker_entry(w: Worker) -> dict[str, Any]:
+            return asdict(w) if full_workers else {"id": w.id}
+
+        if local is None:
+            document.update(
+                sender=sender,
+                offsets=[since.definitions, since.tests],
+                workers=[worker_entry(w) for w in self.workers],
+                definitions=[d.as_dict() for d in self.definitions[since.definitions :]],
+                tests=self.tests[since.tests :],
+            )
+        else:
+            if full_workers:
+                for w in range(len(self.workers)):
+                    local["worker"].setdefault(w, len(local["worker"]))
+            document.update(
+                workers=[worker_entry(self.workers[w]) for w in local["worker"]],
+                definitions=[self.definitions[d].as_dict() for d in local["definition"]],
+                tests=[self.tests[t] for t in local["test"]],
+            )
+        return document
 
     def merge(self, other: Run) -> Run:
         """A new run with everything in ``self`` and in ``other``."""
@@ -548,183 +541,6 @@ class Run:
 
 def astuple_worker(worker: Worker) -> tuple[Any, ...]:
     return tuple("" if v is None else v for v in asdict(worker).values())
-
-
-# -- parsing -----------------------------------------------------------------------------
-
-
-class _Parsed(NamedTuple):
-    meta: dict[str, Any]
-    #: A worker to merge, or the index of one already known with just this id.
-    workers: list[Worker | int]
-    #: (a definition to add, or the id of one known with exactly this row; the row)
-    definitions: list[tuple[Definition | int, dict[str, Any]]]
-    tests: list[str]
-    #: (table, column, checked values, the table they index or None), in the format's order
-    columns: list[tuple[str, str, Any, str | None]]
-
-
-_WORKER_FIELDS: Final = frozenset(f.name for f in fields(Worker))
-_INT_MIN: Final = -(2**63)
-_INT_MAX: Final = 2**63 - 1
-_DEFINITION_FIELDS: Final = tuple(f.name for f in fields(Definition))
-
-
-def _loads(text: str | bytes) -> object:
-    try:
-        return json.loads(text)
-    except (ValueError, TypeError, RecursionError) as exc:
-        raise FormatError(f"not JSON: {exc}") from None
-
-
-def _parse(document: object, run: Run) -> _Parsed:
-    """Check ``document`` whole; rows ``run`` already holds are only looked up."""
-    if not isinstance(document, Mapping):
-        raise FormatError(f"expected a JSON object, got {type(document).__name__}")
-    version = document.get("schema_version")
-    if version != FORMAT_VERSION:
-        raise FormatError(
-            f"unsupported schema_version {version!r}: this version of pytest-fixture-perf "
-            f"reads version {FORMAT_VERSION}"
-        )
-    meta = document.get("meta", {})
-    if not isinstance(meta, dict):
-        raise FormatError("meta: expected an object")
-    workers = [_parse_worker(w, run) for w in _list(document, "workers")]
-    definitions = [_parse_definition(d, run) for d in _list(document, "definitions")]
-    tests = _list(document, "tests")
-    if any(type(t) is not str for t in tests):
-        raise FormatError("tests: expected strings")
-    sizes = {"worker": len(workers), "definition": len(definitions), "test": len(tests)}
-    columns: list[tuple[str, str, Any, str | None]] = []
-    for table, plan in _PLANS.items():
-        section = document.get(table)
-        if section is not None:
-            _parse_table(section, table, plan, sizes, columns)
-    return _Parsed(dict(meta), workers, definitions, tests, columns)
-
-
-def _list(document: Mapping[str, Any], key: str) -> list[Any]:
-    value = document.get(key, [])
-    if not isinstance(value, list):
-        raise FormatError(f"{key}: expected a list")
-    return value
-
-
-def _parse_worker(value: object, run: Run) -> Worker | int:
-    if not isinstance(value, dict) or type(value.get("id")) is not str:
-        raise FormatError("workers: expected objects with a string id")
-    if len(value) == 1:  # just the id: nothing to merge
-        known = run._worker_ids.get(value["id"])
-        if known is not None:
-            return known
-    known_fields = {k: v for k, v in value.items() if k in _WORKER_FIELDS}
-    for name in ("pid", "anchor_ns", "open_setups"):
-        v = known_fields.get(name)
-        if v is not None and (type(v) is not int or not _INT_MIN <= v <= _INT_MAX):
-            raise FormatError(f"workers: {name} must be an integer or null")
-    for name in ("host", "lost", "tracking_error"):
-        v = known_fields.get(name)
-        if v is not None and type(v) is not str:
-            raise FormatError(f"workers: {name} must be a string or null")
-    if type(known_fields.get("finished", False)) is not bool:
-        raise FormatError("workers: finished must be true or false")
-    if known_fields.get("open_setups", 0) is None:
-        known_fields["open_setups"] = 0
-    return Worker(**known_fields)
-
-
-def _parse_definition(value: object, run: Run) -> tuple[Definition | int, dict[str, Any]]:
-    if not isinstance(value, dict):
-        raise FormatError("definitions: expected objects")
-    known = run._definition_rows.get(value.get("key"))  # type: ignore[arg-type]
-    if known is not None and known[0] == value:
-        return known[1], value
-    if len(value) == 1 and "key" in value:  # named by key: one the reader has already
-        index = run._definition_ids.get(value["key"])
-        if index is None:
-            raise FormatError(f"definitions: unknown key {value['key']!r} (named by key alone)")
-        return index, value
-    key, name, path, line, scope = (value.get(field) for field in _DEFINITION_FIELDS)
-    if (
-        type(key) is not str or type(name) is not str or type(path) is not str
-        or type(scope) is not str or type(line) is not int
-    ):  # fmt: skip
-        raise FormatError("definitions: key, name, path and scope are strings, line an integer")
-    if scope not in SCOPES:
-        raise FormatError(f"definitions: unknown scope {scope!r}")
-    return Definition(key, name, path, line, scope), value
-
-
-def _plan(columns: Mapping[str, str]) -> list[tuple[str, str | None, str | None, int]]:
-    """Per column: its name, array typecode (None: a list of strings or null), the table
-    its values index (or None), and the bound enum codes stay below (or 0)."""
-    plan = []
-    for column, kind in columns.items():
-        enum = int(kind[5:]) if kind.startswith("enum:") else 0
-        index = kind if kind in ("worker", "definition", "test") else None
-        plan.append((column, _typecode(kind), index, enum))
-    return plan
-
-
-_PLANS: Final = {table: _plan(columns) for table, columns in TABLES.items()}
-
-
-def _parse_table(
-    section: object,
-    table: str,
-    plan: list[tuple[str, str | None, str | None, int]],
-    sizes: dict[str, int],
-    out: list[tuple[str, str, Any, str | None]],
-) -> None:
-    """Check one table's columns; append ``(table, column, values, index)`` to ``out``."""
-    if type(section) is not dict:
-        raise FormatError(f"{table}: expected an object of columns")
-    rows = section.get("rows")
-    if type(rows) is not int or rows < 0:
-        raise FormatError(f"{table}.rows: expected the number of rows")
-    for column, code, index, enum in plan:
-        values = section.get(column, _MISSING)
-        if type(values) is list:
-            if len(values) != rows:
-                raise FormatError(f"{table}.{column}: {len(values)} values for {rows} rows")
-        elif values is _MISSING:
-            raise FormatError(f"{table}.{column}: missing")
-        else:  # one value for every row
-            values = [values] * rows
-        if code is None:  # strings or null
-            if values.count(None) != rows and not set(map(type, values)) <= _STRING_TYPES:
-                raise FormatError(f"{table}.{column}: expected strings or null")
-        else:
-            try:
-                values = array(code, values)  # integers (a bool counts as one)
-            except (TypeError, OverflowError):
-                raise FormatError(f"{table}.{column}: expected integers in range") from None
-            if rows and (index or enum):
-                low, high = min(values), max(values)
-                if index:  # an index into another table; a test may be NONE
-                    if low < (NONE if index == "test" else 0) or high >= sizes[index]:
-                        raise FormatError(f"{table}.{column}: no such {index} ({low}..{high})")
-                elif low < 0 or high >= enum:
-                    raise FormatError(f"{table}.{column}: codes {low}..{high} out of 0..{enum - 1}")
-        out.append((table, column, values, index))
-
-
-_MISSING: Final = object()
-_STRING_TYPES: Final = frozenset({str, type(None)})
-
-
-def _merge_meta_value(key: str, a: Any, b: Any) -> Any:
-    rule = META_RULES.get(key)
-    if rule is not None and _is_number(a) and _is_number(b):
-        return rule(a, b)
-    if a == b:
-        return a
-    return min(a, b, key=lambda v: json.dumps(v, sort_keys=True))
-
-
-def _is_number(value: Any) -> bool:
-    return type(value) in (int, float)
 
 
 def column_values(column: array[int] | list[Any]) -> list[Any]:
