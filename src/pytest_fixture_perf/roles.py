@@ -37,7 +37,7 @@ from . import wire
 from .collect import meta
 from .collect.clock import CLOCK
 from .collect.recorder import Recorder
-from .model.derive import derive
+from .model.derive import RunStats, derive
 from .model.intake import Intake
 from .model.run import MAIN_WORKER, FormatError, Mark, Run
 from .model.totals import Entry, Totals
@@ -128,6 +128,8 @@ class Role:
 class Reporting(Role):
     """The roles that report the whole run at its end (serial and controller)."""
 
+    _stats: RunStats | None = None
+
     def finish(self, session: pytest.Session, exitstatus: int) -> None:
         run = self.run
         ended = CLOCK.perf_ns()
@@ -144,13 +146,18 @@ class Reporting(Role):
             ci=meta.ci(),
         )
         self.complete = True
-        self.totals.update()
         path = self.options.json_path
         if path is not None:
             try:
-                write_json(path, run, derive(run, self.totals))
+                write_json(path, run, self.stats())
             except OSError as exc:
                 warn(f"could not write {path}: {exc}")
+
+    def stats(self) -> RunStats:
+        """The run's statistics, derived once the run is complete."""
+        if self._stats is None:
+            self._stats = derive(self.run, self.totals)
+        return self._stats
 
     def execution(self) -> dict[str, Any]:
         """How the tests were spread (worker count, ``--dist`` mode) and selected."""
@@ -158,9 +165,7 @@ class Reporting(Role):
 
     def terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if self.options.top:
-            self.totals.update()
-            stats = derive(self.run, self.totals)
-            write_terminal_summary(terminalreporter, self.run, stats, self.options.top)
+            write_terminal_summary(terminalreporter, self.run, self.stats(), self.options.top)
 
 
 def selection(nodeids: Sequence[str]) -> dict[str, Any]:

@@ -288,8 +288,9 @@ class Recorder:
         infos = self._infos
         dynamic = self._dynamic
         if not dynamic:
-            found = (infos.get(fixturedef) for fixturedef in memo.values())
-            return list({info.id for info in found if info is not None})
+            found = [info.id for info in map(infos.get, memo.values()) if info is not None]
+            # two FixtureDefs of one definition (made by one factory) count once
+            return found if len(set(found)) == len(found) else list(dict.fromkeys(found))
         ids: set[int] = set()
         todo = list(memo.values())
         seen = set(map(id, todo))
@@ -309,9 +310,10 @@ class Recorder:
         test run is complete and added to the run."""
         now = self._perf()
         when = report.when
-        outcome = _phase_outcome(report)
-        if _RANK[outcome] > _RANK[self._outcome]:
-            self._outcome = outcome
+        if report.outcome != "passed" or "wasxfail" in report.__dict__:  # not the usual
+            outcome = _phase_outcome(report)
+            if _RANK[outcome] > _RANK[self._outcome]:
+                self._outcome = outcome
         if when == "setup":
             self._times[1] = self._times[2] = now
         elif when == "teardown":
@@ -388,7 +390,7 @@ def manual_event(
 
 
 def _phase_outcome(report: pytest.TestReport) -> int:
-    xfail = hasattr(report, "wasxfail")
+    xfail = "wasxfail" in report.__dict__
     if report.when == "call":
         if report.passed:
             return XPASSED if xfail else PASSED

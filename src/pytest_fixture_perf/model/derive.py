@@ -146,10 +146,10 @@ def by_scope(entries: list[Entry]) -> dict[str, dict[str, Any]]:
 
 
 def derive(run: Run, totals: Totals | None = None) -> RunStats:
-    """The run's statistics (``totals``, if given, must be up to date with ``run``)."""
+    """The run's statistics (from ``totals`` of ``run``, brought up to date, if given)."""
     if totals is None:
         totals = Totals(run)
-        totals.update()
+    totals.update()
     entries = [entry for entry in totals.entries() if entry.tally.setups]
     entries.sort(key=costliest_first)
     samples = _samples(run)

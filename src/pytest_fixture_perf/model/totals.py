@@ -10,10 +10,10 @@ summary, the live store, the reports) reads tallies, merged over workers or name
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Final
 
-from .run import ERROR, SCOPES, SETUP, SKIPPED, Definition, Mark, Run
+from .run import ERROR, NONE, SCOPES, SETUP, SKIPPED, Definition, Mark, Run
 
 
 class Tally:
@@ -24,7 +24,7 @@ class Tally:
         "teardown_errors", "teardown_ns", "teardowns", "uses",
     )  # fmt: skip
 
-    #: The fields of :meth:`to_list`, in order (the live store's rows).
+    #: The counts and sums, in the order of :meth:`to_row` (the live store's columns).
     FIELDS: Final = (
         "setups", "teardowns", "setup_ns", "teardown_ns", "max_setup_ns", "setup_errors",
         "setup_skips", "teardown_errors", "uses",
@@ -61,25 +61,29 @@ class Tally:
         for scope, n in other.scopes.items():
             self.scopes[scope] = self.scopes.get(scope, 0) + n
 
-    def to_list(self) -> list[Any]:
-        return [*(getattr(self, name) for name in self.FIELDS), self.scopes]
+    def to_row(self) -> tuple[int, ...]:
+        """The tally as integers: :attr:`FIELDS`, then the setups at each of ``SCOPES``."""
+        return (
+            *(getattr(self, name) for name in self.FIELDS),
+            *(self.scopes.get(scope, 0) for scope in SCOPES),
+        )
 
     @classmethod
-    def from_list(cls, values: list[Any]) -> Tally:
+    def from_row(cls, row: Sequence[int]) -> Tally:
         tally = cls()
-        *counts, scopes = values
-        for name, value in zip(cls.FIELDS, counts, strict=True):
-            setattr(tally, name, int(value))
-        tally.scopes = {str(k): int(v) for k, v in dict(scopes).items()}
+        n = len(cls.FIELDS)
+        for name, value in zip(cls.FIELDS, row[:n], strict=True):
+            setattr(tally, name, value)
+        tally.scopes = {scope: count for scope, count in zip(SCOPES, row[n:], strict=True) if count}
         return tally
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Tally) and self.to_list() == other.to_list()
+        return isinstance(other, Tally) and self.to_row() == other.to_row()
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"Tally({dict(zip((*self.FIELDS, 'scopes'), self.to_list(), strict=True))})"
+        return f"Tally({ {name: getattr(self, name) for name in (*self.FIELDS, 'scopes')} })"
 
 
 def merged(tallies: Iterable[Tally]) -> Tally:
@@ -133,25 +137,36 @@ class Totals:
         """Fold the rows the run gained since the last update."""
         run, mark = self.run, self.run.mark()
         cells, changed = self.cells, self._changed
-        start, end = self._mark.events, mark.events
         e = run.events
+        start, end = self._mark.events, mark.events
         scope_names = SCOPES
+        row: dict[int, Tally] = {}
+        last = NONE
         for w, d, phase, scope, ns, outcome in zip(
             e.worker[start:end], e.definition[start:end], e.phase[start:end],
             e.scope[start:end], e.exclusive_ns[start:end], e.outcome[start:end], strict=True,
         ):  # fmt: skip
-            tally = _cell(cells, w, d, changed)
+            if w != last:
+                row = cells.setdefault(w, {})
+                last = w
+            tally = row.get(d)
+            if tally is None:
+                tally = row[d] = Tally()
+            if changed is not None:
+                changed.add((w, d))
             if phase == SETUP:
                 tally.setups += 1
                 tally.setup_ns += ns
                 if ns > tally.max_setup_ns:
                     tally.max_setup_ns = ns
-                if outcome == ERROR:
-                    tally.setup_errors += 1
-                elif outcome == SKIPPED:
-                    tally.setup_skips += 1
+                if outcome:
+                    if outcome == ERROR:
+                        tally.setup_errors += 1
+                    elif outcome == SKIPPED:
+                        tally.setup_skips += 1
+                scopes = tally.scopes
                 name = scope_names[scope]
-                tally.scopes[name] = tally.scopes.get(name, 0) + 1
+                scopes[name] = scopes.get(name, 0) + 1
             else:
                 tally.teardowns += 1
                 tally.teardown_ns += ns
@@ -159,8 +174,17 @@ class Totals:
                     tally.teardown_errors += 1
         u = run.uses
         start, end = self._mark.uses, mark.uses
+        last = NONE
         for w, d in zip(u.worker[start:end], u.definition[start:end], strict=True):
-            _cell(cells, w, d, changed).uses += 1
+            if w != last:
+                row = cells.setdefault(w, {})
+                last = w
+            tally = row.get(d)
+            if tally is None:
+                tally = row[d] = Tally()
+            if changed is not None:
+                changed.add((w, d))
+            tally.uses += 1
         self._mark = mark
 
     def take_changed(self) -> list[tuple[int, int, Tally]]:
@@ -188,17 +212,3 @@ class Totals:
     def by_worker(self) -> dict[str, Tally]:
         """Per worker: its tallies merged over definitions."""
         return {self.run.workers[w].id: merged(row.values()) for w, row in self.cells.items()}
-
-
-def _cell(
-    cells: dict[int, dict[int, Tally]], w: int, d: int, changed: set[tuple[int, int]] | None
-) -> Tally:
-    row = cells.get(w)
-    if row is None:
-        row = cells[w] = {}
-    tally = row.get(d)
-    if tally is None:
-        tally = row[d] = Tally()
-    if changed is not None:
-        changed.add((w, d))
-    return tally

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+from array import array
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -141,9 +142,16 @@ def chunks(run: Run, stats: RunStats) -> Iterator[str]:
         rows = getattr(run, table)
         yield f',\n  "{table}": {{\n    "rows": {len(rows)}'
         for column in columns:
-            yield f",\n    {json.dumps(column)}: {compact(column_values(getattr(rows, column)))}"
+            yield f",\n    {json.dumps(column)}: {_json_column(getattr(rows, column))}"
         yield "\n  }"
     yield "\n}\n"
+
+
+def _json_column(values: array[int] | list[Any]) -> str:
+    """A column as a JSON list (integers written straight from the array)."""
+    if isinstance(values, array):
+        return "[" + ",".join(map(str, values)) + "]"
+    return json.dumps(column_values(values), separators=(",", ":"))
 
 
 def write_json(path: Path, run: Run, stats: RunStats) -> None:

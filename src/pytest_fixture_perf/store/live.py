@@ -8,35 +8,45 @@ changed, in one transaction. Readers only touch those pre-aggregated rows (one p
 and definition), and incrementally: each read fetches only the rows written since the
 previous one, and re-merges only the definitions they belong to.
 
-Rows hold a definition and a tally in the run format's terms (``Definition`` fields,
-``Tally.to_list()``); the file carries the format's version (``PRAGMA user_version``) and
-is refused under another one.
+A row holds a definition (its fields) and its tally on one worker (``Tally.FIELDS``, and
+the setups per effective scope); the file carries the run format's version (``PRAGMA
+user_version``) and is refused under another one.
 """
 
 from __future__ import annotations
 
-import json
+import functools
 import os
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import astuple, dataclass
 from pathlib import Path
+from typing import Any
 
 from ..collect.clock import CLOCK
-from ..model.run import FORMAT_VERSION, Definition
+from ..model.run import FORMAT_VERSION, SCOPES, Definition
 from ..model.totals import Entry, Tally, merged
 
 FILENAME = "live.sqlite"
 WRITE_INTERVAL = 0.25  # seconds between a worker's writes while tests run
 BUSY_TIMEOUT_MS = 10_000
 
+_COLUMNS = ("worker", "key", "name", "path", "line", "scope", *Tally.FIELDS,
+            *(f"in_{scope}" for scope in SCOPES))  # fmt: skip
+_INSERT = (
+    f"INSERT OR REPLACE INTO tallies ({', '.join(_COLUMNS)}, version)"
+    f" VALUES ({', '.join('?' * (len(_COLUMNS) + 1))})"
+)
+_SELECT = f"SELECT version, {', '.join(_COLUMNS)} FROM tallies WHERE version > ?"
+
 SCHEMA = f"""
 PRAGMA user_version = {FORMAT_VERSION};
 CREATE TABLE IF NOT EXISTS tallies (
     worker TEXT NOT NULL,
     key TEXT NOT NULL,
-    definition TEXT NOT NULL,
-    tally TEXT NOT NULL,
+    name TEXT NOT NULL, path TEXT NOT NULL, line INTEGER NOT NULL, scope TEXT NOT NULL,
+    {", ".join(f"{name} INTEGER NOT NULL" for name in Tally.FIELDS)},
+    {", ".join(f"in_{scope} INTEGER NOT NULL" for scope in SCOPES)},
     version INTEGER NOT NULL,
     PRIMARY KEY (worker, key)
 );
@@ -121,10 +131,8 @@ class LiveWriter:
         """Replace this worker's rows for ``rows``' definitions, in one transaction under a
         new version; ``finished`` marks this worker's tallies final."""
         values = [
-            (self.worker, definition.key, json.dumps(astuple(definition)),
-             json.dumps(tally.to_list()))
-            for definition, tally in rows
-        ]  # fmt: skip
+            (self.worker, *astuple(definition), *tally.to_row()) for definition, tally in rows
+        ]
         if not values and not finished:
             return  # nothing to publish: no transaction, no new version
         self._last_write = CLOCK.perf_ns() / 1e9
@@ -137,11 +145,7 @@ class LiveWriter:
             (version,) = connection.execute(
                 "SELECT value FROM counter WHERE name = 'version'"
             ).fetchone()
-            connection.executemany(
-                "INSERT OR REPLACE INTO tallies (worker, key, definition, tally, version)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [(*row, version) for row in values],
-            )
+            connection.executemany(_INSERT, [(*row, version) for row in values])
             stamp = CLOCK.wall()
             if values:  # a worker "reports" once it has published something
                 connection.execute(
@@ -177,36 +181,36 @@ class LiveReader:
         self._version = 0
         self._rows: dict[str, dict[str, tuple[Definition, Tally]]] = {}  # key -> worker -> row
         self._entries: dict[str, Entry] = {}
+        self._definitions: dict[tuple[Any, ...], Definition] = {}  # one object per definition
 
     def read(self) -> LiveView:
         connection = self._connection
         connection.execute("BEGIN")  # one snapshot for both queries
         try:
-            changed = connection.execute(
-                "SELECT version, worker, key, definition, tally FROM tallies WHERE version > ?",
-                (self._version,),
-            ).fetchall()
+            changed = connection.execute(_SELECT, (self._version,)).fetchall()
             states = connection.execute(
                 "SELECT worker, pid, updated_at, finished_at FROM workers"
             ).fetchall()
         finally:
             connection.execute("COMMIT")
         dirty = set()
-        for version, worker, key, definition, tally in changed:
+        known = self._definitions
+        for version, worker, *row in changed:
             self._version = max(self._version, version)
-            row = (Definition(*json.loads(definition)), Tally.from_list(json.loads(tally)))
-            self._rows.setdefault(key, {})[worker] = row
-            dirty.add(key)
+            fields = tuple(row[:5])
+            definition = known.get(fields)
+            if definition is None:
+                definition = known[fields] = Definition(*fields)
+            tally = Tally.from_row(row[5:])
+            self._rows.setdefault(definition.key, {})[worker] = (definition, tally)
+            dirty.add(definition.key)
         for key in dirty:
-            cells = self._rows[key]
-            definitions = [definition for definition, _ in cells.values()]
-            definition = definitions[0]
-            for other in definitions[1:]:
-                definition = definition.merged(other)
+            cells = self._rows[key].values()
+            definition = functools.reduce(Definition.merged, (d for d, _ in cells))
             self._entries[key] = Entry(
                 definition,
-                merged(tally for _, tally in cells.values()),
-                {worker: tally.setups for worker, (_, tally) in cells.items() if tally.setups},
+                merged(tally for _, tally in cells),
+                {w: tally.setups for w, (_, tally) in self._rows[key].items() if tally.setups},
             )
         started, reporting, finished, lost = [], [], [], []
         for worker, pid, updated_at, finished_at in states:
