@@ -1,8 +1,11 @@
-"""The peer's own virtual environment (pytest-durations), for side-by-side benchmarks.
+"""Clean virtual environments for side-by-side benchmarks.
 
-It is made once in ``benchmarks/.venv-peer`` (git-ignored) with the same pytest and
-pytest-xdist versions as the running interpreter and without pytest-fixture-perf, so the
-peer is measured the way its users run it.
+Each is made once, git-ignored, with the same pytest and pytest-xdist versions as the
+running interpreter and nothing else that registers pytest hooks: ``benchmarks/.venv-ours``
+holds this checkout (editable), ``benchmarks/.venv-peer`` the peer (pytest-durations),
+without pytest-fixture-perf. A development venv also holds hypothesis, pytest-asyncio and
+the example's anyio, whose hooks run in every mode and whose objects every garbage
+collection walks: measured there, a plugin's cost depends on them.
 """
 
 from __future__ import annotations
@@ -13,39 +16,44 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 PEER = "pytest-durations"
-VENV = Path(__file__).resolve().parent / ".venv-peer"
+HERE = Path(__file__).resolve().parent
 
 
-def peer_python() -> Path | None:
-    """The peer venv's python, made on first use; None (with a note) when it cannot be."""
-    python = VENV / "bin" / "python"
-    stamp = VENV / ".installed"
+def clean_python(name: str, packages: list[str]) -> Path | None:
+    """The python of ``benchmarks/.venv-<name>``, made on first use with pytest and
+    pytest-xdist pinned to this interpreter's versions plus ``packages``; None (with a
+    note) when it cannot be made."""
+    venv = HERE / f".venv-{name}"
+    python = venv / "bin" / "python"
+    stamp = venv / ".installed"
     if stamp.exists():
         return python
     try:
         pins = [f"pytest=={version('pytest')}", f"pytest-xdist=={version('pytest-xdist')}"]
     except PackageNotFoundError as exc:
-        print(f"  (no {PEER} comparison: {exc} is not installed here)")
+        print(f"  (no {name} venv: {exc} is not installed here)")
         return None
     try:
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         subprocess.run(
             [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-             *pins, PEER],
+             *pins, *packages],
             check=True, stdout=subprocess.DEVNULL,
         )  # fmt: skip
     except (OSError, subprocess.CalledProcessError) as exc:
-        print(f"  (no {PEER} comparison: could not make its venv: {exc})")
+        print(f"  (no {name} venv: could not make it: {exc})")
         return None
     stamp.touch()
     return python
 
 
 def interpreters(*, with_peer: bool) -> dict[str, Path | str]:
-    """``{"ours": this interpreter}``, plus ``"peer"`` when wanted and available."""
-    pythons: dict[str, Path | str] = {"ours": sys.executable}
+    """``{"ours": a clean venv with this checkout}`` (this interpreter if it cannot be
+    made), plus ``"peer"`` when wanted and available."""
+    ours = clean_python("ours", ["--no-deps", "-e", str(HERE.parent)])
+    pythons: dict[str, Path | str] = {"ours": ours or sys.executable}
     if with_peer:
-        peer = peer_python()
+        peer = clean_python("peer", [PEER])
         if peer is not None:
             pythons["peer"] = peer
     return pythons

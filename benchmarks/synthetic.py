@@ -48,7 +48,7 @@ def fragments(
                 rows.append((d, phase, scope, -1, None, test, now, duration, duration, -1, 0))
                 now += duration + 1000
             sent += len(rows)
-            run.add_events(rows, w, 0)
+            run.add_events(rows, w)
             if phase == TEARDOWN:
                 run.add_uses(w, test, sorted(set(chosen)))
                 run.add_test_run(test, w, (start, start + 1, now - 1, now), 0)

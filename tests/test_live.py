@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_fixture_perf.model import Definition, Run, Totals
+from pytest_fixture_perf.model import Definition, Run, Tally, Totals
 from pytest_fixture_perf.model.run import NONE
 from pytest_fixture_perf.store import live
 
@@ -33,8 +33,7 @@ class Publisher:
     def add(self, rows: list[tuple[str, int, int]], *, force: bool = True) -> None:
         for name, phase, ns in rows:
             d = self.run.definition_id(Definition.make(name, "c.py", 1, "function"))
-            self.run.add_events([(d, phase, 4, -1, None, NONE, 0, ns, ns, NONE, 0)],
-                                self.worker, 0)  # fmt: skip
+            self.run.add_events([(d, phase, 4, -1, None, NONE, 0, ns, ns, NONE, 0)], self.worker)
         if force or self.writer.due():
             self.totals.update()
             self.writer.publish(
@@ -132,6 +131,16 @@ def test_incremental_reads_match_the_rows(tmp_path: Path) -> None:
         fresh.close()
     for writer in (*(p.writer for p in publishers.values()), reader):
         writer.close()
+
+
+def test_a_tally_row_reads_back() -> None:
+    tally = Tally()
+    for value, name in enumerate(Tally.FIELDS, 1):
+        setattr(tally, name, value * 11)
+    tally.scopes = {"module": 2, "function": 7}
+    row = tally.to_row()
+    assert row == (11, 22, 33, 44, 55, 66, 77, 88, 99, 0, 0, 2, 0, 7)
+    assert Tally.from_row(row) == tally
 
 
 def test_a_store_of_another_format_is_refused(tmp_path: Path) -> None:

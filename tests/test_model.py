@@ -78,7 +78,7 @@ def build(
     for w, (name, path), phase, scope, pidx, pid, test, *rest in rows:
         d = run.definition_id(Definition.make(name, path, line, "function"))
         t = NONE if test < 0 else run.test_id(TESTS[test])
-        run.add_events([(d, phase, scope, pidx, pid, t, *rest)], run.worker_id(w), 0)
+        run.add_events([(d, phase, scope, pidx, pid, t, *rest)], run.worker_id(w))
     return run
 
 

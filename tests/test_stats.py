@@ -60,7 +60,7 @@ def test_derived_numbers_match_a_direct_computation() -> None:
         run.add_events(
             [(d, phase, 4, param, None if param < 0 else f"p{param}", NONE, 0, excl,
               excl + 7, cpu, outcome)],
-            run.worker_id(w), 0,
+            run.worker_id(w),
         )  # fmt: skip
     stats = derive(run)
     assert [f.definition.name for f in stats.fixtures] == sorted(

@@ -47,7 +47,7 @@ class FixturePerformanceTracker:
 
     def _record(self, phase: str, name: str, scope: str, duration_ns: int, outcome: str) -> None:
         row = manual_event(self._run, phase, name, scope, duration_ns, outcome, CLOCK.perf_ns())
-        self._run.add_events([row], self._worker, 0)
+        self._run.add_events([row], self._worker)
 
     def reset(self) -> None:
         """Forget everything recorded into this tracker."""

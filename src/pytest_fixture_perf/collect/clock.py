@@ -18,22 +18,22 @@ from collections.abc import Callable
 
 
 class Clock:
-    """Real clock functions and one anchor: a wall-clock and a ``perf_counter_ns`` reading
-    taken together."""
+    """Real clock functions, and the anchor that puts ``perf_ns`` readings on the wall
+    clock: the wall-clock time at which ``perf_ns`` read zero (from a wall-clock and a
+    ``perf_ns`` reading taken together)."""
 
-    __slots__ = ("anchor_perf_ns", "anchor_wall_ns", "cpu_ns", "perf_ns")
+    __slots__ = ("anchor_ns", "cpu_ns", "perf_ns")
 
     def __init__(self) -> None:
         self.perf_ns: Callable[[], int] = time.perf_counter_ns
         """Monotonic nanoseconds: every duration and event start."""
         self.cpu_ns: Callable[[], int] = time.process_time_ns
         """CPU time of this process (user + system), in nanoseconds."""
-        self.anchor_wall_ns = time.time_ns()
-        self.anchor_perf_ns = self.perf_ns()
+        self.anchor_ns = time.time_ns() - self.perf_ns()
 
     def wall_ns(self) -> int:
         """Wall-clock time (ns since the epoch), from the anchor and ``perf_counter``."""
-        return self.anchor_wall_ns + self.perf_ns() - self.anchor_perf_ns
+        return self.anchor_ns + self.perf_ns()
 
     def wall(self) -> float:
         """Wall-clock time in seconds since the epoch."""

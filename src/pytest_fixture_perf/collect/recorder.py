@@ -137,8 +137,7 @@ class Recorder:
         self.cpu_all = cpu_all
         self.worker = run.worker_id(worker)
         me = run.workers[self.worker]
-        me.pid, me.host, me.anchor_ns = os.getpid(), socket.gethostname(), clock.anchor_wall_ns
-        self._anchor = clock.anchor_perf_ns
+        me.pid, me.host, me.anchor_ns = os.getpid(), socket.gethostname(), clock.anchor_ns
         self._perf = clock.perf_ns
         self._cpu = clock.cpu_ns
         self.enabled = True
@@ -319,12 +318,7 @@ class Recorder:
         elif when == "teardown":
             times = self._times
             times[3] = now
-            anchor = self._anchor
-            self.run.add_test_run(
-                self.current_test, self.worker,
-                (times[0] - anchor, times[1] - anchor, times[2] - anchor, now - anchor),
-                self._outcome,
-            )  # fmt: skip
+            self.run.add_test_run(self.current_test, self.worker, times, self._outcome)
             self.current_test = NONE
 
     # -- between tests ---------------------------------------------------------------------
@@ -332,7 +326,7 @@ class Recorder:
         """Move the buffered fixture events into the run."""
         if self.buffer:
             rows, self.buffer = self.buffer, []
-            self.run.add_events(rows, self.worker, self._anchor)
+            self.run.add_events(rows, self.worker)
 
     def record_manual(
         self, phase: str, name: str, scope: str, duration_ns: int, outcome: str = "ok"

@@ -13,6 +13,7 @@ Every document is checked whole; one with anything wrong is left out whole, with
 from __future__ import annotations
 
 import json
+import struct
 from array import array
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields
@@ -273,9 +274,10 @@ class Intake:
                     raise FormatError(f"{table}.{column}: expected strings or null")
                 columns[(table, column)] = values
                 continue
-            try:
-                checked = array(code, values)  # a bool counts as an integer
-            except (TypeError, OverflowError):
+            checked = array(code)
+            try:  # (a bool counts as an integer)
+                checked.frombytes(struct.pack(f"{len(values)}{code}", *values))
+            except struct.error:
                 raise FormatError(f"{table}.{column}: expected integers in range") from None
             if enum and values and (min(checked) < 0 or max(checked) >= enum):
                 raise FormatError(f"{table}.{column}: codes out of 0..{enum - 1}")

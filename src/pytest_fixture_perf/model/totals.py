@@ -70,11 +70,12 @@ class Tally:
 
     @classmethod
     def from_row(cls, row: Sequence[int]) -> Tally:
-        tally = cls()
-        n = len(cls.FIELDS)
-        for name, value in zip(cls.FIELDS, row[:n], strict=True):
-            setattr(tally, name, value)
-        tally.scopes = {scope: count for scope, count in zip(SCOPES, row[n:], strict=True) if count}
+        """The tally :meth:`to_row` gave ``row`` for."""
+        tally = cls.__new__(cls)
+        (tally.setups, tally.teardowns, tally.setup_ns, tally.teardown_ns, tally.max_setup_ns,
+         tally.setup_errors, tally.setup_skips, tally.teardown_errors, tally.uses,
+         *scopes) = row  # fmt: skip
+        tally.scopes = {scope: count for scope, count in zip(SCOPES, scopes, strict=True) if count}
         return tally
 
     def __eq__(self, other: object) -> bool:
