@@ -19,10 +19,10 @@ PEER = "pytest-durations"
 HERE = Path(__file__).resolve().parent
 
 
-def clean_python(name: str, packages: list[str]) -> Path | None:
+def clean_python(name: str, packages: list[str], editable: Path | None = None) -> Path | None:
     """The python of ``benchmarks/.venv-<name>``, made on first use with pytest and
-    pytest-xdist pinned to this interpreter's versions plus ``packages``; None (with a
-    note) when it cannot be made."""
+    pytest-xdist pinned to this interpreter's versions, ``packages`` and, without its
+    dependencies, the project at ``editable``; None (with a note) when it cannot be made."""
     venv = HERE / f".venv-{name}"
     python = venv / "bin" / "python"
     stamp = venv / ".installed"
@@ -35,11 +35,12 @@ def clean_python(name: str, packages: list[str]) -> Path | None:
         return None
     try:
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-             *pins, *packages],
-            check=True, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+        pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+        subprocess.run([*pip, *pins, *packages], check=True, stdout=subprocess.DEVNULL)
+        if editable is not None:
+            subprocess.run(
+                [*pip, "--no-deps", "-e", str(editable)], check=True, stdout=subprocess.DEVNULL
+            )
     except (OSError, subprocess.CalledProcessError) as exc:
         print(f"  (no {name} venv: could not make it: {exc})")
         return None
@@ -50,7 +51,7 @@ def clean_python(name: str, packages: list[str]) -> Path | None:
 def interpreters(*, with_peer: bool) -> dict[str, Path | str]:
     """``{"ours": a clean venv with this checkout}`` (this interpreter if it cannot be
     made), plus ``"peer"`` when wanted and available."""
-    ours = clean_python("ours", ["--no-deps", "-e", str(HERE.parent)])
+    ours = clean_python("ours", [], editable=HERE.parent)
     pythons: dict[str, Path | str] = {"ours": ours or sys.executable}
     if with_peer:
         peer = clean_python("peer", [PEER])
