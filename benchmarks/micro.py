@@ -117,13 +117,16 @@ def loop_instructions(python: Path | str, root: Path, mode: list[str]) -> int:
 
 
 def callgrind(args: argparse.Namespace, pythons: dict[str, Path | str]) -> int:
-    """Instructions per setup+teardown cycle, from runs of N and 2N tests per mode."""
+    """Instructions per setup+teardown cycle and per test, from runs of N tests x F
+    fixtures, 2N x F and N x 2F per mode: the second run adds N more tests, the third N x F
+    more cycles in the same tests, so start-up and the final report cancel out."""
     modes = {mode: spec for mode, spec in MODES.items() if spec[0] in pythons}
     counts: dict[str, list[int]] = {mode: [] for mode in modes}
-    for tests in (args.tests, 2 * args.tests):
+    n, f = args.tests, args.fixtures
+    for tests, fixtures in ((n, f), (2 * n, f), (n, 2 * f)):
         with tempfile.TemporaryDirectory(prefix="fixture-perf-micro-") as tmp:
             root = Path(tmp)
-            write_suite(root, tests, args.fixtures)
+            write_suite(root, tests, fixtures)
             (root / "bench_noop_hooks.py").write_text(NOOP_HOOKS_PLUGIN)
             for mode, (which, extra) in modes.items():
                 # once without counting: bytecode caches written (a run that compiles the
@@ -135,14 +138,20 @@ def callgrind(args: argparse.Namespace, pythons: dict[str, Path | str]) -> int:
                     env={**ENV, "PYTHONPATH": _pythonpath(root)},
                 )  # fmt: skip
                 counts[mode].append(loop_instructions(pythons[which], root, extra))
-    cycles = args.tests * args.fixtures
-    print(f"micro --callgrind: instructions per setup+teardown cycle, from runs of "
-          f"{args.tests} and {2 * args.tests} tests x {args.fixtures} fixtures")  # fmt: skip
-    per_cycle = {mode: (c[1] - c[0]) / cycles for mode, c in counts.items()}
-    for mode, value in per_cycle.items():
-        base = per_cycle[baseline_mode(modes[mode][0])]
-        print(f"  {mode:<16} {value:10,.0f} per cycle, added {value - base:+9,.0f} "
-              f"(vs {baseline_mode(modes[mode][0])})")  # fmt: skip
+    print(f"micro --callgrind: instructions per setup+teardown cycle and per test, from runs "
+          f"of {n} x {f}, {2 * n} x {f} and {n} x {2 * f} (tests x fixtures)")  # fmt: skip
+    per_cycle = {mode: (c[2] - c[0]) / (n * f) for mode, c in counts.items()}
+    per_test = {mode: (c[1] - c[0]) / n - f * per_cycle[mode] for mode, c in counts.items()}
+    # what the micro figures always gave: a cycle's share of everything, F fixtures a test
+    per_shared = {mode: (c[1] - c[0]) / (n * f) for mode, c in counts.items()}
+    for mode in counts:
+        base = baseline_mode(modes[mode][0])
+        print(
+            f"  {mode:<16} cycle {per_cycle[mode] - per_cycle[base]:+9,.0f}   "
+            f"test {per_test[mode] - per_test[base]:+10,.0f}   "
+            f"cycle with its share of the test ({f} a test) "
+            f"{per_shared[mode] - per_shared[base]:+9,.0f}   (vs {base})"
+        )
     return 0
 
 

@@ -51,7 +51,7 @@ def fragments(
             run.add_events(rows, w)
             if phase == TEARDOWN:
                 run.add_uses(w, test, sorted(set(chosen)))
-                run.add_test_run(test, w, (start, start + 1, now - 1, now), 0)
+                run.add_test_runs([(test, start, start + 1, now - 1, now, 0)], w)
             fragment = run.fragment(mark, sender=worker, full_workers=mark == Mark())
             mark = run.mark()
             if fragment is not None:

@@ -2,9 +2,9 @@
 
 Reading order: ``pytest_addoption`` (``options.py``) -> ``pytest_configure`` (checks the
 options, registers a :class:`FixturePerfPlugin`) -> at session start the plugin picks its
-role (``roles.py``: serial, xdist worker or xdist controller) and from then on forwards
-every hook to it. The role's recorder (``collect/recorder.py``) makes the records, its run
-(``model/run.py``) keeps them, and ``report/`` shows them.
+role (``roles.py``: serial, xdist worker or xdist controller) and registers it, then
+forwards the session's end to it. The role's recorder (``collect/recorder.py``) makes the
+records, its run (``model/run.py``) keeps them, and ``report/`` shows them.
 """
 
 from __future__ import annotations
@@ -71,7 +71,9 @@ class RunTracker(FixturePerformanceTracker):
 
 
 class FixturePerfPlugin:
-    """One per pytest session: forwards each hook to the role of this process."""
+    """One per pytest session: at its start picks the role of this process and registers
+    it (the role implements the hooks of a test's boundaries and of xdist); forwards the
+    session's end to it."""
 
     def __init__(self, config: pytest.Config, options: Options) -> None:
         self.config = config
@@ -81,36 +83,11 @@ class FixturePerfPlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self) -> None:
         self.role = detect(self.config)(self.config, self.options)
+        self.config.pluginmanager.register(self.role, PLUGIN_NAME + "_role")
         api.ACTIVE.append(self.role)
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        """Before the test's fixtures are set up."""
-        self.role.begin_test(item)
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
-        """After the test ran, before its fixtures are torn down."""
-        self.role.begin_teardown(item)
-
-    @pytest.hookimpl(tryfirst=True)  # on a worker: before xdist sends the report on
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self.role.logreport(report)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.role.collection_finished([item.nodeid for item in session.items])
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
-        self.role.collection_finished(ids)
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_configure_node(self, node: Any) -> None:
-        self.role.configure_node(node)
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_testnodedown(self, node: Any, error: object) -> None:
-        self.role.testnodedown(node, error)
 
     # trylast: fixtures left over by an interrupted run are torn down before this, and on a
     # worker xdist sends workeroutput after this (a plain impl, never a wrapper)

@@ -1,7 +1,8 @@
 """One strategy per role: a serial run, an xdist worker, an xdist controller.
 
-The plugin object forwards each hook to its role (``plugin.py``); a role decides what the
-hook means in its process:
+The plugin object (``plugin.py``) picks the role at session start and registers it: the
+role implements the hooks that matter in its process (a test's boundaries, the xdist
+hooks) and the plugin object forwards the session's end to it.
 
 * :class:`Serial` runs the tests and reports: it records into its run, and at the end
   writes the reports.
@@ -78,23 +79,8 @@ class Role:
         self._started_perf = CLOCK.perf_ns()
         self._started_at = CLOCK.wall()
 
-    # hooks, forwarded by the plugin object
-    def begin_test(self, item: pytest.Item) -> None:
-        pass
-
-    def begin_teardown(self, item: pytest.Item) -> None:
-        pass
-
-    def logreport(self, report: pytest.TestReport) -> None:
-        pass
-
+    # forwarded by the plugin object
     def collection_finished(self, nodeids: Sequence[str]) -> None:
-        pass
-
-    def configure_node(self, node: Any) -> None:
-        pass
-
-    def testnodedown(self, node: Any, error: object) -> None:
         pass
 
     def finish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -184,17 +170,22 @@ class Local(Role):
         self._warned = False
         config.pluginmanager.register(self.recorder, "fixture_perf_recorder")
 
-    def begin_test(self, item: pytest.Item) -> None:
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """Before the test's fixtures are set up."""
         self.recorder.begin_test(item.nodeid)
         if len(self.recorder.buffer) >= FLUSH_THRESHOLD:
             self.recorder.flush()  # bound the buffer
         self._check()
 
-    def begin_teardown(self, item: pytest.Item) -> None:
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        """After the test ran, before its fixtures are torn down."""
         self.recorder.begin_teardown(item)
         self._check()
 
-    def logreport(self, report: pytest.TestReport) -> None:
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.recorder.end_phase(report)
 
     def _check(self) -> None:
@@ -282,7 +273,8 @@ class Worker(Local):
         self._shipped = self.run.mark()
         return _dumps(fragment)
 
-    def logreport(self, report: pytest.TestReport) -> None:
+    @pytest.hookimpl(tryfirst=True)  # before xdist sends the report on
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.recorder.end_phase(report)
         try:
             blob = self._fragment()
@@ -360,7 +352,8 @@ class Controller(Reporting):
         self._worker_count = 0
         self._selection: dict[str, Any] = {}
 
-    def configure_node(self, node: Any) -> None:
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
         self.run.worker(node.gateway.id)
         self._worker_count = int(node.workerinput.get("workercount", 0))
         if not (self.options.live and node.gateway.spec.popen):
@@ -374,17 +367,19 @@ class Controller(Reporting):
             self.options = replace(self.options, live=False)
             warn(f"no live view across workers: {type(exc).__name__}: {exc}")
 
-    def collection_finished(self, nodeids: Sequence[str]) -> None:
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
         if not self._selection:
-            self._selection = selection(nodeids)
+            self._selection = selection(ids)
 
-    def logreport(self, report: pytest.TestReport) -> None:
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         blob = getattr(report, wire.REPORT_ATTRIBUTE, None)
         if blob is not None:
             setattr(report, wire.REPORT_ATTRIBUTE, None)  # never counted twice
             self._ingest(blob)
 
-    def testnodedown(self, node: Any, error: object) -> None:
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
         worker = self.run.worker(node.gateway.id)
         output = getattr(node, "workeroutput", None)
         if error is not None or output is None:
@@ -427,8 +422,9 @@ class Controller(Reporting):
             shutil.rmtree(self.live_dir, ignore_errors=True)
 
 
-def _dumps(document: dict[str, Any]) -> str:
-    return json.dumps(document, separators=(",", ":"))
+#: Compact JSON (one encoder for every fragment: ``json.dumps`` with options makes one per
+#: call, which costs as much as the encoding of a small fragment).
+_dumps = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 
 def detect(config: pytest.Config) -> type[Role]:

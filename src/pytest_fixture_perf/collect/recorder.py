@@ -146,13 +146,17 @@ class Recorder:
         #: The test being run (its index in ``run.tests``), or NONE between tests.
         self.current_test = NONE
         self.buffer: list[tuple[Any, ...]] = []
+        #: Test runs ``(test, setup, call, teardown, end, outcome)`` and uses ``(test,
+        #: definitions)``, moved into the run with the events.
+        self.test_runs: list[tuple[int, ...]] = []
+        self.uses: list[tuple[int, list[int]]] = []
         self._infos: dict[object, FixtureInfo | None] = {}
         self._stack: list[list[int]] = []
         self._pending: dict[object, _Live] = {}
         #: FixtureDef cached across tests -> the FixtureDefs its setup requested at run time
         self._dynamic: dict[object, tuple[object, ...]] = {}
-        self._times = [0, 0, 0, 0]  # the current test's setup, call, teardown start; end
-        self._outcome = PASSED
+        #: The current test, when its setup, call and teardown began, its end, its outcome.
+        self._times: list[int] = [NONE, 0, 0, 0, 0, PASSED]
 
     # -- the hot path ----------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -171,18 +175,21 @@ class Recorder:
         if info is None:
             return (yield)
         stack = self._stack
-        # frame: [nested inclusive ns, nested CPU ns, CPU reading at start or NONE]; a
-        # fixture nested in one that reads CPU time reads it too, to be subtracted
-        read_cpu = info.cpu or (stack[-1][2] >= 0 if stack else False)
+        # frame: [nested inclusive ns, nested CPU ns, CPU reading at start or NONE]
         frame = [0, 0, NONE]
+        # The common case (a fixture set up for one test, not nested, no CPU time read) does
+        # the least: the rest is for fixtures cached across tests (CPU time, what they
+        # request at run time) and for nested ones (a fixture nested in one that reads CPU
+        # time reads it too, to be subtracted).
+        full = info.cpu or len(stack) > 0  # (a bool: the stack is appended to below)
+        read_cpu = full and (info.cpu or stack[-1][2] >= 0)
+        memo = None
+        if full and info.scope < FUNCTION:
+            memo = request_memo(request)
+            n_memo = len(memo)
         stack.append(frame)
         finalizers: list[Callable[[], object]] = finalizers_of(fixturedef)
         n_before = len(finalizers)
-        memo = None
-        n_memo = 0
-        if info.scope < FUNCTION:  # cached across tests: note what it requests at run time
-            memo = request_memo(request)
-            n_memo = len(memo)
         outcome = OK
         start = self._perf()
         if read_cpu:  # the CPU reads lie inside the wall-clock ones: CPU <= wall
@@ -193,20 +200,24 @@ class Recorder:
             outcome = SKIPPED if isinstance(exc, _SKIP_EXCEPTION) else ERROR
             raise
         finally:
-            cpu_end = self._cpu() if frame[2] >= 0 else NONE
+            cpu_end = self._cpu() if read_cpu else NONE
             end = self._perf()
             try:
-                cpu = cpu_inclusive = NONE
-                if frame[2] >= 0:
-                    cpu_inclusive = cpu_end - frame[2]
-                    cpu = cpu_inclusive - frame[1]
                 stack.pop()
                 inclusive = end - start
-                if stack:
-                    parent = stack[-1]
-                    parent[0] += inclusive
-                    if parent[2] >= 0:
-                        parent[1] += cpu_inclusive
+                cpu = NONE
+                if full:
+                    cpu_inclusive = NONE
+                    if read_cpu:
+                        cpu_inclusive = cpu_end - frame[2]
+                        cpu = cpu_inclusive - frame[1]
+                    if stack:
+                        parent = stack[-1]
+                        parent[0] += inclusive
+                        if parent[2] >= 0:
+                            parent[1] += cpu_inclusive
+                    if memo is not None:
+                        self._note_dynamic(fixturedef, memo, n_memo)
                 # The definition's scope, unless a parametrize call overrides it (its
                 # ``scope=``, or function scope when only some arguments are indirect):
                 # that can only happen to a parametrized instance.
@@ -226,8 +237,6 @@ class Recorder:
                     (info.id, SETUP, scope, param_index, param_id, self.current_test, start,
                      inclusive - frame[0], inclusive, cpu, outcome)
                 )  # fmt: skip
-                if memo is not None:
-                    self._note_dynamic(fixturedef, memo, n_memo)
                 cached = fixturedef.cached_result
                 # Something to tear down: a successful setup, or finalizers registered
                 # before the setup failed (a failed setup alone has no teardown record).
@@ -268,18 +277,17 @@ class Recorder:
     def begin_test(self, nodeid: str) -> None:
         """Before the test's fixtures are set up."""
         self.current_test = self.run.test_id(nodeid)
-        self._times = [self._perf(), 0, 0, 0]
-        self._outcome = PASSED
+        self._times = [self.current_test, self._perf(), 0, 0, 0, PASSED]
 
     def begin_teardown(self, item: pytest.Item) -> None:
         """After the test ran, before its fixtures are torn down: note when, and which
         fixtures its closure holds (set up for it or served from cache, declared or
         requested at run time, also by fixtures cached across tests)."""
-        self._times[2] = self._perf()
+        self._times[3] = self._perf()
         try:
             memo = item_memo(item)
             if memo:
-                self.run.add_uses(self.worker, self.current_test, self._closure(memo))
+                self.uses.append((self.current_test, self._closure(memo)))
         except Exception as exc:
             self.disable(exc)
 
@@ -306,27 +314,34 @@ class Recorder:
 
     def end_phase(self, report: pytest.TestReport) -> None:
         """After each phase's report: the phase's end and outcome; after the teardown, the
-        test run is complete and added to the run."""
-        now = self._perf()
-        when = report.when
+        test run is complete."""
+        times = self._times  # [test, setup, call, teardown, end, outcome]
         if report.outcome != "passed" or "wasxfail" in report.__dict__:  # not the usual
             outcome = _phase_outcome(report)
-            if _RANK[outcome] > _RANK[self._outcome]:
-                self._outcome = outcome
+            if _RANK[outcome] > _RANK[times[5]]:
+                times[5] = outcome
+        when = report.when
         if when == "setup":
-            self._times[1] = self._times[2] = now
+            times[2] = times[3] = self._perf()
         elif when == "teardown":
-            times = self._times
-            times[3] = now
-            self.run.add_test_run(self.current_test, self.worker, times, self._outcome)
+            times[4] = self._perf()
+            self.test_runs.append(tuple(times))
             self.current_test = NONE
 
     # -- between tests ---------------------------------------------------------------------
     def flush(self) -> None:
-        """Move the buffered fixture events into the run."""
+        """Move the buffered events, test runs and uses into the run."""
+        run, worker = self.run, self.worker
         if self.buffer:
             rows, self.buffer = self.buffer, []
-            self.run.add_events(rows, self.worker)
+            run.add_events(rows, worker)
+        if self.test_runs:
+            runs, self.test_runs = self.test_runs, []
+            run.add_test_runs(runs, worker)
+        if self.uses:
+            uses, self.uses = self.uses, []
+            for test, definitions in uses:
+                run.add_uses(worker, test, definitions)
 
     def record_manual(
         self, phase: str, name: str, scope: str, duration_ns: int, outcome: str = "ok"

@@ -322,17 +322,18 @@ class Run:
         for target in (e.test, e.start_ns, e.exclusive_ns, e.inclusive_ns, e.cpu_ns, e.outcome):
             _extend(target, next(columns))
 
-    def add_test_run(self, test: int, worker: int, times: Sequence[int], outcome: int) -> None:
-        """Add one run of a test: ``times`` (its setup, call and teardown began, it ended)
-        are readings of its worker's clock."""
+    def add_test_runs(self, rows: Sequence[tuple[int, ...]], worker: int) -> None:
+        """Add runs of tests of ``worker`` given as rows ``(test, setup_ns, call_ns,
+        teardown_ns, end_ns, outcome)``: when each phase began and when the test ended, as
+        readings of the worker's clock, and the outcome."""
+        if not rows:
+            return
         r = self.test_runs
-        r.test.append(test)
-        r.worker.append(worker)
-        r.setup_ns.append(times[0])
-        r.call_ns.append(times[1])
-        r.teardown_ns.append(times[2])
-        r.end_ns.append(times[3])
-        r.outcome.append(outcome)
+        columns = zip(*rows, strict=True)
+        _extend(r.test, next(columns))
+        r.worker.extend(array("i", [worker]) * len(rows))
+        for target in (r.setup_ns, r.call_ns, r.teardown_ns, r.end_ns, r.outcome):
+            _extend(target, next(columns))
 
     def add_uses(self, worker: int, test: int, definitions: Sequence[int]) -> None:
         """Add that one run of ``test`` used ``definitions`` (each once)."""
