@@ -141,17 +141,19 @@ def test_live_view_sees_other_workers(
     assert not list(tmp_path.glob("fixture-perf-*")), "the live directory is removed"
 
 
-def test_live_off_is_worker_scoped(suite: Suite) -> None:
-    suite.pytester.makeconftest(LIVE_CONFTEST)
-    suite.pytester.makepyfile(
-        test_scope="""
-def test_scope(fixture_performance_tracker, work, worker_id):
+# a test that asks for the summary where only its own worker's data can be had
+WORKER_SCOPED_TEST = """
+def test_scope(fixture_performance_tracker, {fixture}, worker_id):
     summary = fixture_performance_tracker.get_performance_summary()
     assert summary["scope"] == "worker"
     assert summary["workers"] == [worker_id]
-    assert summary["fixtures"]["work"]["setups"] >= 1
+    assert summary["fixtures"]["{fixture}"]["setups"] >= 1
 """
-    )
+
+
+def test_live_off_is_worker_scoped(suite: Suite) -> None:
+    suite.pytester.makeconftest(LIVE_CONFTEST)
+    suite.pytester.makepyfile(test_scope=WORKER_SCOPED_TEST.format(fixture="work"))
     result, doc = suite.run("-n", "2", "--fixture-perf-live=off")
     result.assert_outcomes(passed=1)
     assert by_name(doc)["work"]["setups"] == 1
@@ -306,15 +308,7 @@ def test_remote_socket_workers_are_exact(
     """Real remote workers (``--tx socket=``): the suite is rsynced to each, nothing is
     shared but the channel, and the counts are still exact; a test asking for the summary
     there gets its own worker's data, said to be so, rather than waiting."""
-    full_suite.pytester.makepyfile(
-        test_remote_scope="""
-def test_scope(fixture_performance_tracker, func, worker_id):
-    summary = fixture_performance_tracker.get_performance_summary()
-    assert summary["scope"] == "worker"
-    assert summary["workers"] == [worker_id]
-    assert summary["fixtures"]["func"]["setups"] >= 1
-"""
-    )
+    full_suite.pytester.makepyfile(test_remote_scope=WORKER_SCOPED_TEST.format(fixture="func"))
     txs = [f"--tx=socket=127.0.0.1:{port}//id=sock{i}" for i, (_, port) in enumerate(remote_hosts)]
     result, doc = full_suite.run(
         "--dist=load", *txs, f"--rsyncdir={full_suite.path}", str(full_suite.path)

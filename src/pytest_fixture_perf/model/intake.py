@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import struct
 from array import array
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import fields
 from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any, Final
@@ -398,15 +398,3 @@ def _merge_meta_value(key: str, a: Any, b: Any) -> Any:
     if a == b:
         return a
     return min(a, b, key=lambda v: json.dumps(v, sort_keys=True))
-
-
-def absorb_all(run: Run, documents: Iterable[object]) -> list[FormatError]:
-    """Merge ``documents`` into ``run``; return the errors of those left out."""
-    intake = Intake(run)
-    for document in documents:
-        try:
-            intake.add(document)
-        except FormatError as exc:
-            intake.errors.append(exc)
-    intake.merge()
-    return intake.errors
