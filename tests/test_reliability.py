@@ -1,0 +1,140 @@
+"""Faults the plugin must survive without corrupting a number, touching what is not its
+own, hanging a run or changing a test's outcome. Each test names the failure it guards
+against (they were found by trying the plugin as an adversary would)."""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+
+from conftest import Suite, by_name
+
+FROZEN_CONFTEST = """
+import time
+import pytest
+from freezegun import freeze_time
+
+@pytest.fixture
+def frozen():
+    with freeze_time("2020-01-01"):
+        yield
+
+@pytest.fixture
+def ticking():
+    with freeze_time("2020-01-01", tick=True):
+        yield
+
+@pytest.fixture(scope="module", autouse=True)
+def module_freezer():
+    with freeze_time("2021-06-01"):
+        yield
+
+@pytest.fixture
+def slow(frozen):  # set up and torn down while time is frozen
+    time.sleep(0.2)
+    yield
+    time.sleep(0.1)
+"""
+
+FROZEN_TESTS = """
+import time
+
+def test_frozen(slow): pass
+def test_ticking(ticking): time.sleep(0.01)
+
+def test_replaces_the_clock_for_good():
+    time.perf_counter = lambda: 0.0  # never restored
+    time.perf_counter_ns = lambda: 0
+"""
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_frozen_and_replaced_clocks_change_no_number(suite: Suite, workers: str) -> None:
+    """freezegun patches every module attribute that holds a real clock function: times
+    read 1.9e9 s, -1.9e9 s and 0 us when the plugin held ``perf_counter_ns`` as one."""
+    suite.pytester.makeconftest(FROZEN_CONFTEST)
+    suite.pytester.makepyfile(test_frozen=FROZEN_TESTS)
+    result, doc = suite.run("-n", workers)
+    result.assert_outcomes(passed=3)
+    fixtures = by_name(doc)
+    assert 0.2 <= fixtures["slow"]["setup"]["total"] < 0.45
+    assert 0.1 <= fixtures["slow"]["teardown"]["total"] < 0.35
+    for entry in doc["fixtures"]:
+        for phase in ("setup", "teardown"):
+            assert 0 <= entry[phase]["max"] < 5, (entry["name"], phase, entry[phase])
+    assert 0 < doc["run"]["session_seconds"] < 120
+    assert min(doc["events"]["start_ns"]) > 0
+    assert all(w["anchor_ns"] > 1.7e18 for w in doc["workers"])  # after 2023, not 2020
+
+
+def test_json_to_a_character_device_is_written_not_replaced(suite: Suite) -> None:
+    """The atomic write renamed a temporary file over the target: as root,
+    ``--fixture-perf-json=/dev/null`` would have replaced the system's /dev/null."""
+    suite.pytester.makepyfile("def test_one(tmp_path): pass")
+    devnull = suite.path / "null"
+    os.symlink("/dev/null", devnull)  # a link to the device, so nothing shared is at stake
+    result = suite.pytester.runpytest(f"--fixture-perf-json={devnull}")
+    result.assert_outcomes(passed=1)
+    assert devnull.is_symlink()
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_json_to_a_fifo_is_written_not_replaced(suite: Suite) -> None:
+    suite.pytester.makepyfile("def test_one(tmp_path): pass")
+    fifo = suite.path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = suite.pytester.runpytest_subprocess(f"--fixture-perf-json={fifo}", timeout=60)
+    reader.join(30)
+    result.assert_outcomes(passed=1)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert received, "nothing came through the FIFO"
+    assert b'"schema_version": 2' in received[0]
+
+
+def test_json_file_permissions_follow_the_umask_or_stay(suite: Suite) -> None:
+    """The file was always mode 0600, and turned an existing 0644 file into 0600."""
+    suite.pytester.makepyfile("def test_one(): pass")
+    new, kept, link_target = (suite.path / name for name in ("new.json", "kept.json", "t.json"))
+    kept.write_text("old")
+    kept.chmod(0o640)
+    link_target.write_text("old")
+    link = suite.path / "link.json"
+    link.symlink_to(link_target)
+    old_umask = os.umask(0o022)
+    try:
+        for path in (new, kept, link):
+            result = suite.pytester.runpytest_subprocess(f"--fixture-perf-json={path}")
+            result.assert_outcomes(passed=1)
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(new.stat().st_mode) == 0o644
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o640
+    assert link.is_symlink()  # the link stays, its target gets the report
+    assert '"schema_version": 2' in link_target.read_text()
+
+
+def test_remote_workers_do_not_judge_the_output_path(suite: Suite, tmp_path: Path) -> None:
+    """Workers checked the JSON path: one that is not writable from where an rsynced
+    worker runs (there, ``out`` is a file) made every worker die with a usage error and be
+    respawned, 68 times a minute, forever. Only the controller writes, and judges."""
+    suite.pytester.makepyfile(
+        "import pytest\n@pytest.fixture\ndef f(): pass\ndef test_one(f): pass\n"
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "out").write_text("a file where the controller has a directory to be")
+    result = suite.pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--dist=load", "--tx", f"2*popen//chdir={elsewhere}",
+        f"--rsyncdir={suite.path}", "--fixture-perf-json=out/perf.json", str(suite.path),
+        timeout=120,
+    )  # fmt: skip
+    result.assert_outcomes(passed=1)
+    assert (suite.path / "out" / "perf.json").exists()
+    assert "UsageError" not in result.stdout.str() + result.stderr.str()
