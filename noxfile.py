@@ -12,6 +12,12 @@ PYTEST_VERSIONS = ["8.0", "8.3", "9.2"]
 @nox.parametrize("pytest", PYTEST_VERSIONS)
 def tests(session: nox.Session, pytest: str) -> None:
     session.install(
-        f"pytest~={pytest}.0", "pytest-xdist", "pytest-asyncio", "hypothesis", "freezegun", "-e", "."
+        f"pytest~={pytest}.0",
+        "pytest-xdist",
+        "pytest-asyncio",
+        "hypothesis",
+        "freezegun",
+        "-e",
+        ".",
     )
     session.run("python", "-m", "pytest", *session.posargs)
