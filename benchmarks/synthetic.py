@@ -50,7 +50,8 @@ def fragments(
             sent += len(rows)
             run.add_events(rows, w)
             if phase == TEARDOWN:
-                run.add_uses(w, test, sorted(set(chosen)))
+                used = sorted(set(chosen))
+                run.add_uses(w, [test] * len(used), used)
                 run.add_test_runs([(test, start, start + 1, now - 1, now, 0)], w)
             fragment = run.fragment(mark, sender=worker, full_workers=mark == Mark())
             mark = run.mark()

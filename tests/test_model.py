@@ -268,7 +268,7 @@ def test_malformed_documents_are_refused_and_change_nothing() -> None:
         ("gw0", ("db", "c.py"), 1, 4, -1, None, 0, 20, 3, 3, -1, 0),
     ]
     source = build(rows)
-    source.add_uses(0, 0, [0])
+    source.add_uses(0, [0], [0])
     document = source.to_dict()
     target = build([("main", ("other", "o.py"), 0, 4, -1, None, NONE, 1, 1, 1, -1, 0)])
     before = target.to_dict()

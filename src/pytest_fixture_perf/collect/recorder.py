@@ -146,10 +146,11 @@ class Recorder:
         #: The test being run (its index in ``run.tests``), or NONE between tests.
         self.current_test = NONE
         self.buffer: list[tuple[Any, ...]] = []
-        #: Test runs ``(test, setup, call, teardown, end, outcome)`` and uses ``(test,
-        #: definitions)``, moved into the run with the events.
+        #: Test runs ``(test, setup, call, teardown, end, outcome)``, and uses as a test and
+        #: a definition for each, moved into the run with the events.
         self.test_runs: list[tuple[int, ...]] = []
-        self.uses: list[tuple[int, list[int]]] = []
+        self.use_tests: list[int] = []
+        self.use_definitions: list[int] = []
         self._infos: dict[object, FixtureInfo | None] = {}
         self._stack: list[list[int]] = []
         self._pending: dict[object, _Live] = {}
@@ -181,12 +182,13 @@ class Recorder:
         # the least: the rest is for fixtures cached across tests (CPU time, what they
         # request at run time) and for nested ones (a fixture nested in one that reads CPU
         # time reads it too, to be subtracted).
-        full = info.cpu or len(stack) > 0  # (a bool: the stack is appended to below)
-        read_cpu = full and (info.cpu or stack[-1][2] >= 0)
-        memo = None
-        if full and info.scope < FUNCTION:
-            memo = request_memo(request)
-            n_memo = len(memo)
+        if info.cpu or stack:
+            full = True
+            read_cpu = info.cpu or stack[-1][2] >= 0
+            memo = request_memo(request) if info.scope < FUNCTION else None
+            n_memo = 0 if memo is None else len(memo)
+        else:
+            full = read_cpu = False
         stack.append(frame)
         finalizers: list[Callable[[], object]] = finalizers_of(fixturedef)
         n_before = len(finalizers)
@@ -252,13 +254,12 @@ class Recorder:
     @pytest.hookimpl(tryfirst=True)
     def pytest_fixture_post_finalizer(self, fixturedef: pytest.FixtureDef[Any]) -> None:
         live = self._pending.get(fixturedef)
-        cpu = self._cpu() if live is not None and live.cpu_start >= 0 else NONE
-        end = self._perf()
         if live is None or not live.start:
             return  # spurious call (pytest < 9.1) or a fixture we do not time
+        # CPU read first: its span lies inside the wall-clock one
+        cpu = self._cpu() - live.cpu_start if live.cpu_start >= 0 else NONE
+        end = self._perf()
         del self._pending[fixturedef]
-        if cpu >= 0:
-            cpu -= live.cpu_start
         duration = end - live.start
         self.buffer.append(
             (live.info.id, TEARDOWN, live.scope, live.param_index, live.param_id,
@@ -287,7 +288,9 @@ class Recorder:
         try:
             memo = item_memo(item)
             if memo:
-                self.uses.append((self.current_test, self._closure(memo)))
+                definitions = self._closure(memo)
+                self.use_definitions += definitions
+                self.use_tests += [self.current_test] * len(definitions)
         except Exception as exc:
             self.disable(exc)
 
@@ -338,10 +341,10 @@ class Recorder:
         if self.test_runs:
             runs, self.test_runs = self.test_runs, []
             run.add_test_runs(runs, worker)
-        if self.uses:
-            uses, self.uses = self.uses, []
-            for test, definitions in uses:
-                run.add_uses(worker, test, definitions)
+        if self.use_tests:
+            tests, self.use_tests = self.use_tests, []
+            definitions, self.use_definitions = self.use_definitions, []
+            run.add_uses(worker, tests, definitions)
 
     def record_manual(
         self, phase: str, name: str, scope: str, duration_ns: int, outcome: str = "ok"

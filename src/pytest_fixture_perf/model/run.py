@@ -335,12 +335,12 @@ class Run:
         for target in (r.setup_ns, r.call_ns, r.teardown_ns, r.end_ns, r.outcome):
             _extend(target, next(columns))
 
-    def add_uses(self, worker: int, test: int, definitions: Sequence[int]) -> None:
-        """Add that one run of ``test`` used ``definitions`` (each once)."""
-        n = len(definitions)
-        self.uses.worker.extend([worker] * n)
-        self.uses.test.extend([test] * n)
-        self.uses.definition.extend(definitions)
+    def add_uses(self, worker: int, tests: Sequence[int], definitions: Sequence[int]) -> None:
+        """Add that runs of ``tests`` used ``definitions`` (one row each, pairwise)."""
+        u = self.uses
+        u.worker.extend(array("i", [worker]) * len(tests))
+        _extend(u.test, tests)
+        _extend(u.definition, definitions)
 
     # -- reading ---------------------------------------------------------------------------
     def mark(self) -> Mark:
@@ -531,7 +531,7 @@ def astuple_worker(worker: Worker) -> tuple[Any, ...]:
     return tuple("" if v is None else v for v in asdict(worker).values())
 
 
-def _extend(column: array[int], values: tuple[int, ...]) -> None:
+def _extend(column: array[int], values: Sequence[int]) -> None:
     """Append ``values`` to ``column`` (several times faster than ``array.extend``)."""
     column.frombytes(struct.pack(f"{len(values)}{column.typecode}", *values))
 
