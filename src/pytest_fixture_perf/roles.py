@@ -21,34 +21,35 @@ double what the next report will carry.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
+import os
 import shutil
-import sqlite3
 import tempfile
-import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from . import wire
-from .collect import meta
 from .collect.clock import CLOCK
 from .collect.recorder import Recorder
 from .model.derive import RunStats, derive
-from .model.intake import Intake
 from .model.run import MAIN_WORKER, FormatError, Mark, Run
 from .model.totals import Entry, Totals
 from .options import Options
 from .problems import warn
-from .report.jsonfile import write_json
 from .report.summary import build_summary
 from .report.terminal import write_terminal_summary
-from .store import live
-from .store.live import LiveError, LiveWriter
+
+if TYPE_CHECKING:
+    from .model.intake import Intake
+    from .store.live import LiveWriter
+
+# What a run needs only in some roles or at its end (the live store's SQLite, the
+# controller's intake, the JSON file, the run's meta) is imported where it is used: a
+# serial run does not pay for it at start-up.
 
 #: Buffered fixture events that make a serial run move them into its run at a test start.
 FLUSH_THRESHOLD = 4096
@@ -117,10 +118,12 @@ class Reporting(Role):
     _stats: RunStats | None = None
 
     def finish(self, session: pytest.Session, exitstatus: int) -> None:
+        from .collect import meta
+
         run = self.run
         ended = CLOCK.perf_ns()
         run.meta.update(
-            run_id=uuid.uuid4().hex,
+            run_id=os.urandom(16).hex(),
             mode=self.name,
             started_at=self._started_at,
             ended_at=self._started_at + (ended - self._started_perf) / 1e9,
@@ -134,6 +137,8 @@ class Reporting(Role):
         self.complete = True
         path = self.options.json_path
         if path is not None:
+            from .report.jsonfile import write_json
+
             try:
                 write_json(path, run, self.stats())
             except OSError as exc:
@@ -156,6 +161,8 @@ class Reporting(Role):
 
 def selection(nodeids: Sequence[str]) -> dict[str, Any]:
     """Which tests were collected: their number and a digest of their sorted node ids."""
+    import hashlib
+
     digest = hashlib.sha256("\n".join(sorted(nodeids)).encode()).hexdigest()[:16]
     return {"tests": len(nodeids), "digest": digest}
 
@@ -256,6 +263,10 @@ class Worker(Local):
         self.live: LiveWriter | None = None
         path = workerinput.get(wire.LIVE_PATH_KEY)
         if path:
+            import sqlite3
+
+            from .store.live import LiveError, LiveWriter
+
             try:
                 self.live = LiveWriter(Path(path), self.worker.id)
             except (sqlite3.Error, OSError, LiveError) as exc:
@@ -291,6 +302,8 @@ class Worker(Local):
         workeroutput: dict[str, Any] = self.config.workeroutput  # type: ignore[attr-defined]
         workeroutput[wire.WORKEROUTPUT_KEY] = self._fragment(final=True)
         if self.live is not None:
+            import sqlite3
+
             with contextlib.suppress(sqlite3.Error):
                 self.publish_live(finished=True)
                 self.live.close()
@@ -302,6 +315,8 @@ class Worker(Local):
         writer = self.live
         if writer is None or not (force or finished or writer.due()):
             return
+        import sqlite3
+
         self.recorder.flush()
         self.totals.update()
         definitions = self.run.definitions
@@ -312,6 +327,8 @@ class Worker(Local):
             self._live_failed(exc)
 
     def _live_failed(self, exc: BaseException) -> None:
+        import sqlite3
+
         if self.live is not None:
             with contextlib.suppress(sqlite3.Error):
                 self.live.close()
@@ -324,6 +341,8 @@ class Worker(Local):
         if self.live is not None:
             self.publish_live(force=True)
         if self.live is not None:
+            import sqlite3
+
             try:
                 view = self.live.read()
             except sqlite3.Error as exc:
@@ -347,7 +366,9 @@ class Controller(Reporting):
 
     def __init__(self, config: pytest.Config, options: Options) -> None:
         super().__init__(config, options)
-        self.intake = Intake(self.run)  # workers' fragments, merged in batches
+        from .model.intake import Intake
+
+        self.intake: Intake = Intake(self.run)  # workers' fragments, merged in batches
         self.live_dir: Path | None = None
         self._worker_count = 0
         self._selection: dict[str, Any] = {}
@@ -358,6 +379,10 @@ class Controller(Reporting):
         self._worker_count = int(node.workerinput.get("workercount", 0))
         if not (self.options.live and node.gateway.spec.popen):
             return  # remote workers share no filesystem with us
+        import sqlite3
+
+        from .store import live
+
         try:
             if self.live_dir is None:
                 self.live_dir = Path(tempfile.mkdtemp(prefix="fixture-perf-"))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import platform
-import socket
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 
 from .._version import __version__
+from .recorder import hostname
 
 GIT_TIMEOUT = 2.0  # seconds, for `git status`
 
@@ -52,7 +52,7 @@ def environment(config: pytest.Config) -> dict[str, Any]:
         "xdist_version": package_version("pytest-xdist"),
         "plugin_version": __version__,
         "platform": platform.platform(),
-        "host": socket.gethostname(),
+        "host": hostname(),
     }
 
 

@@ -29,7 +29,6 @@ pytest, because a hookimpl that raises during setup corrupts pytest >= 9.1's fix
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any, Final
@@ -137,7 +136,7 @@ class Recorder:
         self.cpu_all = cpu_all
         self.worker = run.worker_id(worker)
         me = run.workers[self.worker]
-        me.pid, me.host, me.anchor_ns = os.getpid(), socket.gethostname(), clock.anchor_ns
+        me.pid, me.host, me.anchor_ns = os.getpid(), hostname(), clock.anchor_ns
         self._perf = clock.perf_ns
         self._cpu = clock.cpu_ns
         self.enabled = True
@@ -385,6 +384,15 @@ class Recorder:
                 )  # fmt: skip
         self._infos[fixturedef] = info
         return info
+
+
+def hostname() -> str:
+    """This machine's name (cheaply: ``socket`` is imported only where ``uname`` is not)."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    import socket
+
+    return socket.gethostname()
 
 
 def manual_event(
