@@ -51,9 +51,19 @@ def environment(config: pytest.Config) -> dict[str, Any]:
         "pytest_version": pytest.__version__,
         "xdist_version": package_version("pytest-xdist"),
         "plugin_version": __version__,
-        "platform": platform.platform(),
+        "platform": platform_name(),
         "host": hostname(),
     }
+
+
+def platform_name() -> str:
+    """``Linux-6.1.0-x86_64`` and the like: system, release and machine. (Not
+    ``platform.platform()``, which runs ``uname -p`` in a subprocess to name the
+    processor.)"""
+    if hasattr(os, "uname"):
+        system, _node, release, _version, machine = os.uname()
+        return f"{system}-{release}-{machine}"
+    return f"{platform.system()}-{platform.release()}-{platform.machine()}"
 
 
 def ci(environ: Mapping[str, str] = os.environ) -> dict[str, Any] | None:
