@@ -157,3 +157,30 @@ def pytest_sessionstart(session):
         ]
     )
     assert doc["run"]["tracking_error"].startswith("TypeError")
+
+
+@pytest.mark.parametrize(
+    ("path", "problem"),
+    [
+        ("~nosuchuser/x.json", "Could not determine home directory."),
+        ("a" * 300 + "/x.json", "File name too long"),
+    ],
+    ids=["unknown user", "long name"],
+)
+def test_impossible_json_paths_are_usage_errors(suite: Suite, path: str, problem: str) -> None:
+    """They ended in INTERNALERROR and a traceback (exit 3)."""
+    suite.pytester.makepyfile(TESTS)
+    result = suite.pytester.runpytest_subprocess(f"--fixture-perf-json={path}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert [line for line in result.errlines if line] == [
+        f"ERROR: --fixture-perf-json: cannot write {path!r}: {problem}"
+    ]
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--fixtures"], ["--markers"], ["--version"]])
+def test_a_bad_ini_value_does_not_stop_help(suite: Suite, args: list[str]) -> None:
+    """Help is what a user reads to fix the value: a bad one made it a usage error."""
+    suite.pytester.makeini(INI + "fixture_perf_top = -1\n")
+    result = suite.pytester.runpytest_subprocess(*args)
+    assert result.ret == pytest.ExitCode.OK
+    assert "fixture_perf_top" not in "\n".join(result.errlines)
