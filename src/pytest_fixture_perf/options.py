@@ -7,12 +7,18 @@ is wrong with it.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from .model.budgets import Budget, BudgetError, parse_budgets, parse_duration
+from .model.compare import DEFAULT_FLOOR_NS, DEFAULT_WINDOW
+
 DEFAULT_TOP = 10
+HISTORY_DEFAULT = ".fixture-perf/history.db"
+DEFAULT_KEEP_EVENTS = 20
 
 
 def addoption(parser: pytest.Parser) -> None:
@@ -46,7 +52,69 @@ def addoption(parser: pytest.Parser) -> None:
         help="Read CPU time for every fixture, not only for those cached across tests "
         "(session, package, module, class). Ini: fixture_perf_cpu.",
     )
+    group.addoption(
+        "--fixture-perf-db",
+        metavar="PATH",
+        default=None,
+        help=f"The history database (default {HISTORY_DEFAULT} under the rootdir). "
+        "Ini: fixture_perf_db.",
+    )
+    group.addoption(
+        "--fixture-perf-no-save",
+        action="store_true",
+        default=False,
+        help="Do not save this run in the history (it is still compared with it).",
+    )
+    group.addoption(
+        "--fixture-perf-compare",
+        metavar="RUN",
+        nargs="?",
+        const="last",
+        default=None,
+        help="Compare with this stored run (and the comparable runs before it): a run "
+        "number, 'last', a run id prefix, a branch or a git revision (its latest run). "
+        "Default: the latest comparable runs. Ini: fixture_perf_compare.",
+    )
+    group.addoption(
+        "--fixture-perf-fail-on-regression",
+        metavar="PCT",
+        default=None,
+        help="Fail the session (exit status 1) when a fixture's setup or teardown got "
+        "slower per setup by PCT percent or more, beyond noise (see the README's rule). "
+        "Ini: fixture_perf_fail_on_regression.",
+    )
     parser.addini("fixture_perf_top", "Default for --fixture-perf-top.", default=None)
+    parser.addini("fixture_perf_db", "Default for --fixture-perf-db.", default=None)
+    parser.addini("fixture_perf_compare", "Default for --fixture-perf-compare.", default=None)
+    parser.addini(
+        "fixture_perf_fail_on_regression",
+        "Default for --fixture-perf-fail-on-regression.",
+        default=None,
+    )
+    parser.addini(
+        "fixture_perf_regression_floor",
+        f"A slower median counts only when it grew by at least this much (default "
+        f"{DEFAULT_FLOOR_NS // 1_000_000}ms).",
+        default=None,
+    )
+    parser.addini(
+        "fixture_perf_window",
+        f"How many recent comparable runs a run is compared with (default {DEFAULT_WINDOW}).",
+        default=None,
+    )
+    parser.addini(
+        "fixture_perf_keep_events",
+        f"Keep the events of the newest N runs in the history; older runs keep statistics "
+        f"(default {DEFAULT_KEEP_EVENTS}).",
+        default=None,
+    )
+    parser.addini(
+        "fixture_perf_budgets",
+        "Fixture budgets, one a line: PATTERN [setup|teardown] = [mean|median|p95|max|total <] "
+        "DURATION, e.g. 'db_session = 50ms'. Exceeded budgets fail the session.",
+        type="linelist",
+        default=[],
+    )
     parser.addini("fixture_perf_json", "Default for --fixture-perf-json.", default=None)
     parser.addini("fixture_perf_live", "Default for --fixture-perf-live.", default=None)
     parser.addini("fixture_perf_cpu", "Default for --fixture-perf-cpu.", type="bool", default=False)
@@ -68,6 +136,17 @@ class Options:
     json_path: Path | None = None
     live: bool = True
     cpu: bool = False
+    #: The history database; None where this process writes no file (a worker).
+    db_path: Path | None = None
+    save: bool = True
+    keep_events: int = DEFAULT_KEEP_EVENTS
+    #: The run to compare with (as the user named it); None: the latest comparable runs.
+    compare: str | None = None
+    #: Fail the session on a regression of this many percent; None: never.
+    fail_on_regression: float | None = None
+    floor_ns: int = DEFAULT_FLOOR_NS
+    window: int = DEFAULT_WINDOW
+    budgets: tuple[Budget, ...] = ()
 
     @classmethod
     def from_config(cls, config: pytest.Config, *, writes_files: bool = True) -> Options:
@@ -95,11 +174,75 @@ class Options:
         if live_text not in (None, "auto", "off"):
             raise pytest.UsageError(f"{live_source}: expected 'auto' or 'off', got {live_text!r}")
         cpu = bool(config.getoption("fixture_perf_cpu") or config.getini("fixture_perf_cpu"))
-        return cls(top=top, json_path=json_path, live=live_text != "off", cpu=cpu)
+        options = cls(top=top, json_path=json_path, live=live_text != "off", cpu=cpu)
+        if not writes_files:
+            return options
+        return replace(options, **_history_options(config))
+
+
+def _history_options(config: pytest.Config) -> dict[str, Any]:
+    """The history's, the gate's and the budgets' options (read where reports are made)."""
+    values: dict[str, Any] = {}
+    values["save"] = save = not config.getoption("fixture_perf_no_save")
+    db_text, db_source = _option_or_ini(config, "fixture_perf_db")
+    if db_text:
+        values["db_path"] = output_path(config, db_text, db_source, writable=save)
+    else:
+        values["db_path"] = Path(config.rootpath, HISTORY_DEFAULT)
+    values["keep_events"] = _whole_number(config, "fixture_perf_keep_events", DEFAULT_KEEP_EVENTS)
+    values["window"] = _whole_number(config, "fixture_perf_window", DEFAULT_WINDOW, least=1)
+    compare, compare_source = _option_or_ini(config, "fixture_perf_compare")
+    if compare:
+        values["compare"] = _stored_run(config, values["db_path"], compare, compare_source)
+    pct_text, pct_source = _option_or_ini(config, "fixture_perf_fail_on_regression")
+    if pct_text is not None:
+        try:
+            pct = float(pct_text.rstrip("%"))
+        except ValueError:
+            pct = -1.0
+        if not 0 <= pct < float("inf"):
+            raise pytest.UsageError(f"{pct_source}: expected a percentage >= 0, got {pct_text!r}")
+        values["fail_on_regression"] = pct
+    floor_text, floor_source = _option_or_ini(config, "fixture_perf_regression_floor")
+    if floor_text is not None:
+        try:
+            values["floor_ns"] = round(parse_duration(floor_text) * 1e9)
+        except ValueError as exc:
+            raise pytest.UsageError(f"{floor_source}: {exc}") from None
+    try:
+        values["budgets"] = parse_budgets(config.getini("fixture_perf_budgets"))
+    except BudgetError as exc:
+        raise pytest.UsageError(f"ini option fixture_perf_budgets: {exc}") from None
+    return values
+
+
+def _stored_run(config: pytest.Config, db: Path, ref: str, source: str) -> str:
+    """The number of the stored run ``ref`` names (checked now: a run named by mistake
+    must not leave a gate comparing nothing)."""
+    from .store.history import History, HistoryError
+
+    try:
+        with History(db, create=False) as history:
+            return str(history.run(ref, git_cwd=config.rootpath).seq)
+    except HistoryError as exc:
+        raise pytest.UsageError(f"{source}: {exc}") from None
+
+
+def _whole_number(config: pytest.Config, name: str, default: int, *, least: int = 0) -> int:
+    text, source = _option_or_ini(config, name)
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = least - 1
+    if value < least:
+        raise pytest.UsageError(f"{source}: expected a whole number >= {least}, got {text!r}")
+    return value
 
 
 def _option_or_ini(config: pytest.Config, name: str) -> tuple[str | None, str]:
-    value = config.getoption(name)
+    value = config.getoption(name, None)
     if value is not None:
         return str(value), "--" + name.replace("_", "-")
     ini = config.getini(name)
@@ -108,14 +251,15 @@ def _option_or_ini(config: pytest.Config, name: str) -> tuple[str | None, str]:
     return None, name
 
 
-def output_path(config: pytest.Config, text: str, source: str) -> Path:
+def output_path(config: pytest.Config, text: str, source: str, *, writable: bool = True) -> Path:
     """``text`` as an absolute path (relative ones from where pytest was started), checked
-    to be writable; a one-line ``UsageError`` naming ``source`` otherwise."""
+    to be writable (when ``writable``); a one-line ``UsageError`` naming ``source``
+    otherwise."""
     try:
         path = Path(text).expanduser()
         if not path.is_absolute():
             path = Path(config.invocation_params.dir, path)
-        problem = _unwritable(path)
+        problem = _unwritable(path) if writable else None
     except (OSError, RuntimeError, ValueError) as exc:  # no such user, name too long...
         problem = getattr(exc, "strerror", None) or str(exc)
     if problem:

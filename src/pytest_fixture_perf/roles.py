@@ -41,11 +41,12 @@ from .model.totals import Entry, Totals
 from .options import Options
 from .problems import warn
 from .report.summary import build_summary
-from .report.terminal import write_terminal_summary
+from .report.terminal import write_terminal_summary, write_verdict
 
 if TYPE_CHECKING:
     from .model.intake import Intake
     from .store.live import LiveWriter
+    from .verdict import Verdict
 
 # What a run needs only in some roles or at its end (the live store's SQLite, the
 # controller's intake, the JSON file, the run's meta) is imported where it is used: a
@@ -116,6 +117,7 @@ class Reporting(Role):
     """The roles that report the whole run at its end (serial and controller)."""
 
     _stats: RunStats | None = None
+    verdict: Verdict | None = None
 
     def finish(self, session: pytest.Session, exitstatus: int) -> None:
         from .collect import meta
@@ -143,6 +145,19 @@ class Reporting(Role):
                 write_json(path, run, self.stats())
             except OSError as exc:
                 warn(f"could not write {path}: {exc}")
+        self.verdict = self.judge()
+        if self.verdict.failed and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def judge(self) -> Verdict:
+        """Compare with the history, check the budgets, save the run."""
+        from .verdict import Verdict, judge
+
+        try:
+            return judge(self.run, self.stats(), self.options, self.config.rootpath)
+        except Exception as exc:  # never a traceback: a tracking failure is a warning
+            warn(f"history and budgets not checked: {type(exc).__name__}: {exc}")
+            return Verdict()
 
     def stats(self) -> RunStats:
         """The run's statistics, derived once the run is complete."""
@@ -155,8 +170,15 @@ class Reporting(Role):
         return {}
 
     def terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        from .verdict import Verdict
+
+        verdict = self.verdict or Verdict()
         if self.options.top:
-            write_terminal_summary(terminalreporter, self.run, self.stats(), self.options.top)
+            write_terminal_summary(
+                terminalreporter, self.run, self.stats(), self.options.top, verdict
+            )
+        else:
+            write_verdict(terminalreporter, verdict)
 
 
 def selection(nodeids: Sequence[str]) -> dict[str, Any]:

@@ -53,7 +53,17 @@ def environment(config: pytest.Config) -> dict[str, Any]:
         "plugin_version": __version__,
         "platform": platform_name(),
         "host": hostname(),
+        "plugins": plugin_versions(config),
     }
+
+
+def plugin_versions(config: pytest.Config) -> list[str]:
+    """``name==version`` of every installed pytest plugin (setuptools entry points)."""
+    found = set()
+    for _plugin, dist in config.pluginmanager.list_plugin_distinfo():
+        name = getattr(dist, "project_name", None) or getattr(dist, "name", "?")
+        found.add(f"{name}=={getattr(dist, 'version', '?')}")
+    return sorted(found)
 
 
 def platform_name() -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .compare import Samples
 from .run import NOT_PARAMETRIZED, SCOPES, SETUP, Definition, Run
 from .stats import NS_PER_S, summarize
 from .totals import Entry, Tally, Totals, merged
@@ -40,6 +41,8 @@ class FixtureStats:
     setup_cpu: dict[str, float] | None
     teardown_cpu: dict[str, float] | None
     params: dict[str, ParamStats]
+    #: The durations themselves, one per setup (teardown): what comparisons read.
+    samples: Samples
 
     @property
     def total_ns(self) -> int:
@@ -124,6 +127,8 @@ def _fixture(entry: Entry, samples: _Samples) -> FixtureStats:
                               summarize(teardowns))
             for param, (setups, teardowns) in samples.params.items()
         },
+        samples=Samples(entry.definition.name, samples.setup, samples.teardown,
+                        samples.setup_cpu, samples.teardown_cpu),
     )  # fmt: skip
 
 

@@ -3,11 +3,19 @@ its statistics and the options, written through ``TerminalReporter``'s public AP
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import pytest
 
-from ..model.derive import FixtureStats, RunStats
+from ..model.compare import IMPROVED, REGRESSED, Change
+from ..model.derive import RunStats
 from ..model.run import MAIN_WORKER, Run
 from ..model.stats import NS_PER_S
+from .jsonfile import fixture_entry
+
+if TYPE_CHECKING:
+    from ..verdict import Verdict
 
 HEADERS = ("fixture", "scope", "location", "setups", "total", "mean", "p95", "max", "teardown")
 
@@ -24,23 +32,24 @@ def format_seconds(seconds: float) -> str:
     return f"{minutes:.0f}m{rest:02.0f}s"
 
 
-def _row(f: FixtureStats) -> tuple[str, ...]:
+def _row(entry: dict[str, Any]) -> tuple[str, ...]:
+    """A table row of a fixture entry (the JSON file's: ``fixture_entry``)."""
     return (
-        f.definition.name,
-        f.scope,
-        f.definition.location,
-        str(f.tally.setups),
-        format_seconds(f.total_ns / NS_PER_S),
-        format_seconds(f.setup["mean"]),
-        format_seconds(f.setup["p95"]),
-        format_seconds(f.setup["max"]),
-        format_seconds(f.tally.teardown_ns / NS_PER_S),
+        entry["name"],
+        entry["scope"],
+        entry["location"],
+        str(entry["setups"]),
+        format_seconds(entry["setup"]["total"] + entry["teardown"]["total"]),
+        format_seconds(entry["setup"]["mean"]),
+        format_seconds(entry["setup"]["p95"]),
+        format_seconds(entry["setup"]["max"]),
+        format_seconds(entry["teardown"]["total"]),
     )
 
 
 def _fit(rows: list[tuple[str, ...]], width: int) -> list[tuple[str, ...]]:
     """Shorten the location column (from the left) so that rows fit ``width``."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS))]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     excess = sum(widths) + 2 * (len(widths) - 1) - width
     if excess <= 0:
         return rows
@@ -52,9 +61,17 @@ def _fit(rows: list[tuple[str, ...]], width: int) -> list[tuple[str, ...]]:
     ]  # fmt: skip
 
 
-def format_table(fixtures: list[FixtureStats], width: int) -> list[str]:
-    rows = _fit([HEADERS, *(_row(f) for f in fixtures)], width)
-    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS))]
+def format_table(
+    entries: Sequence[dict[str, Any]], width: int, extra: tuple[str, Sequence[str]] | None = None
+) -> list[str]:
+    """The fixture table; ``extra``: a last column's header and cells."""
+    headers: tuple[str, ...] = HEADERS
+    rows = [_row(entry) for entry in entries]
+    if extra is not None:
+        headers = (*HEADERS, extra[0])
+        rows = [(*row, cell) for row, cell in zip(rows, extra[1], strict=True)]
+    rows = _fit([headers, *rows], width)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(headers))]
     lines = []
     for row in rows:
         cells = [
@@ -65,8 +82,17 @@ def format_table(fixtures: list[FixtureStats], width: int) -> list[str]:
     return lines
 
 
+def format_change(change: Change | None) -> str:
+    """``+38% mean`` (with ``!`` when it is a regression by the rule), or nothing."""
+    if change is None or change.mean_change is None:
+        return ""
+    mark = {REGRESSED: " !", IMPROVED: " *"}.get(change.status, "")
+    percent = round(change.mean_change * 100)
+    return f"{percent:+d}% mean{mark}" if percent else f"0% mean{mark}"
+
+
 def write_terminal_summary(
-    tr: pytest.TerminalReporter, run: Run, stats: RunStats, top: int
+    tr: pytest.TerminalReporter, run: Run, stats: RunStats, top: int, verdict: Verdict
 ) -> None:
     tr.write_sep("=", "fixture performance")
     total = stats.total
@@ -99,7 +125,12 @@ def write_terminal_summary(
     if fixtures:
         shown = fixtures[:top]
         tr.write_line(f"top {len(shown)} of {len(fixtures)} fixtures by total time:")
-        for line in format_table(shown, tr.config.get_terminal_writer().fullwidth):
+        extra = None
+        if verdict.baseline:
+            cells = [format_change(verdict.changes.get((f.definition.key, "setup"))) for f in shown]
+            extra = (f"vs last {len(verdict.baseline)}", cells)
+        entries = [fixture_entry(f) for f in shown]
+        for line in format_table(entries, tr.config.get_terminal_writer().fullwidth, extra):
             tr.write_line(line)
     for f in fixtures[:top]:  # worth knowing: a costly session fixture paid once per worker
         if f.scope == "session" and len(f.workers) > 1 and f.total_ns >= 1e6:
@@ -111,3 +142,65 @@ def write_terminal_summary(
     error = run.meta.get("tracking_error")
     if error:
         tr.write_line(f"fixture timing was disabled during the run: {error}")
+    write_verdict(tr, verdict)
+
+
+def write_verdict(tr: pytest.TerminalReporter, verdict: Verdict) -> None:
+    """The comparison's notes, the gate's regressions and the exceeded budgets."""
+    for note in verdict.notes:
+        tr.write_line(note, yellow=True)
+    if verdict.baseline:
+        runs = ", ".join(str(r.seq) for r in verdict.baseline)
+        tr.write_line(f"compared per setup with stored run(s) {runs} (mean change shown)")
+    if verdict.gate_pct is not None and verdict.baseline:
+        if verdict.too_few:
+            names = sorted({c.name for c in verdict.too_few})
+            tr.write_line(
+                f"not enough history to judge {len(names)} fixture(s) (a session fixture "
+                f"gives one sample per worker and run): {', '.join(names[:8])}"
+                + (" ..." if len(names) > 8 else "")
+            )
+        if verdict.regressions:
+            tr.write_line(
+                f"FIXTURE REGRESSION: {len(verdict.regressions)} fixture measure(s) slower by "
+                f">= {verdict.gate_pct:g}% (--fixture-perf-fail-on-regression):",
+                red=True, bold=True,
+            )  # fmt: skip
+            for c in verdict.regressions:
+                tr.write_line("  " + describe_change(c), red=True)
+        else:
+            tr.write_line(
+                f"no fixture regressed by >= {verdict.gate_pct:g}% "
+                f"(against {len(verdict.baseline)} run(s))",
+                green=True,
+            )
+    if verdict.unmatched_budgets:
+        lines = ", ".join(repr(b.line) for b in verdict.unmatched_budgets)
+        tr.write_line(f"fixture budgets that matched no fixture: {lines}", yellow=True)
+    if verdict.breaches:
+        tr.write_line(
+            f"FIXTURE BUDGET EXCEEDED: {len(verdict.breaches)} budget(s) (fixture_perf_budgets):",
+            red=True, bold=True,
+        )  # fmt: skip
+        for b in verdict.breaches:
+            budget = b.budget
+            tr.write_line(
+                f"  {b.fixture.definition.name} ({b.fixture.definition.location}) "
+                f"{budget.phase} {budget.statistic} {format_seconds(b.value_s)} > "
+                f"{format_seconds(budget.limit_s)} over {b.count} {budget.phase}s "
+                f"[{budget.line}]",
+                red=True,
+            )
+
+
+def describe_change(c: Change) -> str:
+    """``db setup: median 3.0ms -> 9.1ms (+203%), mean ..., n 150 -> 30, p=1e-12``."""
+    change = c.median_change
+    return (
+        f"{c.name} {c.measure}: median {format_seconds(c.before_median_ns / NS_PER_S)} -> "
+        f"{format_seconds(c.after_median_ns / NS_PER_S)}"
+        + (f" ({change:+.0%})" if change is not None else "")
+        + f", mean {format_seconds(c.before_mean_ns / NS_PER_S)} -> "
+        f"{format_seconds(c.after_mean_ns / NS_PER_S)}, samples {c.before_n} -> {c.after_n}"
+        + (f", p={c.p:.2g}" if c.p is not None else "")
+    )

@@ -1,0 +1,457 @@
+"""The history: every run's statistics (and the last runs' events) in one SQLite file.
+
+Default ``.fixture-perf/history.db`` under the rootdir (the folder holds a ``.gitignore``
+of ``*``, as ``.pytest_cache`` does). Only a serial run or the xdist controller writes, once
+per run, in one transaction: a run is saved whole or not at all, and saving never rewrites
+what is stored. Runs finishing at once against one file wait for each other (SQLite's busy
+timeout, then retries); a run is stored once, under its ``run_id``.
+
+A run is a row of ``runs`` (what the ``runs`` command lists, its meta as JSON, and the run
+itself in its format as compressed JSON while it is among the last ``keep_events`` runs)
+and a row of ``fixtures`` per fixture definition: its statistics (the JSON file's fixture
+entry) and its per-setup durations as packed little-endian int64 arrays, which
+comparisons read.
+
+The schema is versioned (``PRAGMA user_version``) and migrated forward; a file that is not
+SQLite, not ours, damaged or from a newer version raises :class:`HistoryError` (one line)
+and is never written to.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import random
+import sqlite3
+import struct
+import subprocess
+import time
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from ..model.compare import MEASURES, Samples
+from ..model.derive import RunStats
+from ..model.run import Run
+from ..report.jsonfile import fixture_entry
+
+DIRECTORY: Final = ".fixture-perf"
+FILENAME: Final = "history.db"
+#: ``PRAGMA application_id``: marks the file as ours ("FPrf").
+APPLICATION_ID: Final = 0x46507266
+BUSY_TIMEOUT: Final = 30.0  # seconds SQLite waits for another writer
+RETRIES: Final = 5  # then retried with a pause, this many times
+DEFAULT_KEEP_EVENTS: Final = 20
+SQLITE_HEADER: Final = b"SQLite format 3\x00"
+
+#: The history's schema version and, per version, the statements that migrate the version
+#: before it (``0``: an empty file) to it. Never edit a released version: add one.
+SCHEMA_VERSION: Final = 1
+MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
+    # 1: runs (meta, totals, the run's data while recent) and per-definition statistics
+    # and samples
+    1: (
+        f"PRAGMA application_id = {APPLICATION_ID}",
+        """CREATE TABLE runs (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id TEXT NOT NULL UNIQUE,
+            started_at REAL, ended_at REAL, session_seconds REAL,
+            git_commit TEXT, git_branch TEXT, git_dirty INTEGER,
+            worker_count INTEGER, dist TEXT, tests INTEGER,
+            selection TEXT NOT NULL, fingerprint TEXT NOT NULL,
+            exit_status INTEGER,
+            setups INTEGER NOT NULL, teardowns INTEGER NOT NULL, fixture_ns INTEGER NOT NULL,
+            meta TEXT NOT NULL,
+            data BLOB
+        )""",
+        "CREATE INDEX runs_comparable ON runs (fingerprint, selection, seq)",
+        """CREATE TABLE fixtures (
+            seq INTEGER NOT NULL,
+            key TEXT NOT NULL,
+            name TEXT NOT NULL,
+            total_ns INTEGER NOT NULL,
+            entry TEXT NOT NULL,
+            setup BLOB NOT NULL, teardown BLOB NOT NULL,
+            setup_cpu BLOB NOT NULL, teardown_cpu BLOB NOT NULL,
+            PRIMARY KEY (seq, key)
+        )""",
+    ),
+}
+
+#: What makes two runs comparable, besides the same test selection: the meta keys of the
+#: environment fingerprint.
+FINGERPRINT_KEYS: Final = (
+    "python_implementation", "python", "pytest_version", "xdist_version", "plugin_version",
+    "plugins", "worker_count", "dist",
+)  # fmt: skip
+
+_RUN_COLUMNS: Final = (
+    "seq", "run_id", "started_at", "ended_at", "session_seconds", "git_commit", "git_branch",
+    "git_dirty", "worker_count", "dist", "tests", "selection", "fingerprint", "exit_status",
+    "setups", "teardowns", "fixture_ns", "data IS NOT NULL",
+)  # fmt: skip
+
+
+class HistoryError(Exception):
+    """The history cannot be read or written (the message is one line)."""
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """A run in the history (what ``fixture-perf runs`` lists)."""
+
+    seq: int
+    run_id: str
+    started_at: float | None
+    ended_at: float | None
+    session_seconds: float | None
+    git_commit: str | None
+    git_branch: str | None
+    git_dirty: bool | None
+    worker_count: int | None
+    dist: str | None
+    tests: int | None
+    selection: str
+    fingerprint: str
+    exit_status: int | None
+    setups: int
+    teardowns: int
+    fixture_ns: int
+    has_events: bool
+
+    def comparable(self, other: StoredRun | Comparability) -> bool:
+        return (self.fingerprint, self.selection) == (other.fingerprint, other.selection)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
+class Comparability:
+    """What a run must share with another to be compared with it."""
+
+    fingerprint: str
+    selection: str
+
+    @classmethod
+    def of(cls, meta: dict[str, Any]) -> Comparability:
+        environment = {key: meta.get(key) for key in FINGERPRINT_KEYS}
+        text = json.dumps(environment, sort_keys=True, default=str)
+        selection = meta.get("selection") or {}
+        return cls(
+            hashlib.sha256(text.encode()).hexdigest()[:16],
+            str(selection.get("digest") or ""),
+        )
+
+
+def default_path(rootdir: Path) -> Path:
+    return rootdir / DIRECTORY / FILENAME
+
+
+def pack(values: Sequence[int]) -> bytes:
+    return struct.pack(f"<{len(values)}q", *values)
+
+
+def unpack(blob: bytes) -> list[int]:
+    return list(struct.unpack(f"<{len(blob) // 8}q", blob))
+
+
+class History:
+    """One history file, open. ``create``: make it (and its folder) when missing."""
+
+    def __init__(self, path: Path, *, create: bool = True) -> None:
+        self.path = path
+        self._check_file(create)
+        try:
+            self.db = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise HistoryError(f"{path}: {exc}") from None
+        try:
+            self._migrate()
+        except sqlite3.Error as exc:
+            self.db.close()
+            raise HistoryError(f"{path}: {exc}") from None
+        except BaseException:
+            self.db.close()
+            raise
+
+    # -- opening ---------------------------------------------------------------------------
+    def _check_file(self, create: bool) -> None:
+        path = self.path
+        try:
+            if path.is_dir():
+                raise HistoryError(f"{path}: is a directory")
+            if not path.exists():
+                if not create:
+                    raise HistoryError(f"{path}: no such history (run pytest first)")
+                made = not path.parent.exists()
+                path.parent.mkdir(parents=True, exist_ok=True)
+                if made and path.parent.name == DIRECTORY:
+                    (path.parent / ".gitignore").write_text(
+                        "# Created by pytest-fixture-perf automatically.\n*\n"
+                    )
+                return
+            if not path.is_file():
+                raise HistoryError(f"{path}: not a regular file")
+            with open(path, "rb") as handle:
+                header = handle.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise HistoryError(f"{path}: {exc.strerror or exc}") from None
+        if header and header != SQLITE_HEADER:
+            raise HistoryError(f"{path}: not a SQLite database (left untouched)")
+
+    def _migrate(self) -> None:
+        version, application = self._versions()
+        if version > SCHEMA_VERSION:
+            raise HistoryError(
+                f"{self.path}: written by a newer pytest-fixture-perf (history schema "
+                f"{version}; this version reads up to {SCHEMA_VERSION})"
+            )
+        if version == SCHEMA_VERSION:
+            return
+        with self._transaction():
+            version, application = self._versions()  # another process may have migrated
+            if (version == 0 and self._has_tables()) or (version and application != APPLICATION_ID):
+                raise HistoryError(f"{self.path}: not a pytest-fixture-perf history")
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[target]:
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {target}")
+
+    def _versions(self) -> tuple[int, int]:
+        try:
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            application = self.db.execute("PRAGMA application_id").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise HistoryError(f"{self.path}: {exc}") from None
+        if version and application != APPLICATION_ID:
+            raise HistoryError(f"{self.path}: not a pytest-fixture-perf history")
+        return version, application
+
+    def _has_tables(self) -> bool:
+        count: int = self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        return count > 0
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction, retried while another process holds the file."""
+        for attempt in range(RETRIES + 1):
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as exc:
+                busy = "locked" in str(exc) or "busy" in str(exc)
+                if not busy or attempt == RETRIES:
+                    raise HistoryError(f"{self.path}: {exc}") from None
+                time.sleep(random.uniform(0.05, 0.5) * (attempt + 1))
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
+            raise
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
+            raise HistoryError(f"{self.path}: {exc}") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _query(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
+        try:
+            return self.db.execute(sql, parameters).fetchall()
+        except sqlite3.Error as exc:
+            raise HistoryError(f"{self.path}: {exc}") from None
+
+    # -- writing ---------------------------------------------------------------------------
+    def save(
+        self, run: Run, stats: RunStats, *, keep_events: int = DEFAULT_KEEP_EVENTS
+    ) -> StoredRun | None:
+        """Store ``run`` (None when a run of its ``run_id`` is stored already)."""
+        meta = run.meta
+        git = meta.get("git") or {}
+        comparability = Comparability.of(meta)
+        total = stats.total
+        data = zlib.compress(run.to_json().encode(), 6) if keep_events > 0 else None
+        fixtures = [
+            (f.definition.key, f.definition.name, f.total_ns,
+             json.dumps(fixture_entry(f), separators=(",", ":")),
+             *(pack(getattr(f.samples, attribute)) for _, attribute in MEASURES))
+            for f in stats.fixtures
+        ]  # fmt: skip
+        try:
+            with self._transaction():
+                cursor = self.db.execute(
+                    "INSERT INTO runs (run_id, started_at, ended_at, session_seconds, "
+                    "git_commit, git_branch, git_dirty, worker_count, dist, tests, selection, "
+                    "fingerprint, exit_status, setups, teardowns, fixture_ns, meta, data) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (run_id) DO NOTHING",
+                    (
+                        str(meta.get("run_id")), meta.get("started_at"), meta.get("ended_at"),
+                        meta.get("session_seconds"), git.get("commit"), git.get("branch"),
+                        git.get("dirty"), meta.get("worker_count"), meta.get("dist"),
+                        (meta.get("selection") or {}).get("tests"), comparability.selection,
+                        comparability.fingerprint, meta.get("exit_status"), total.setups,
+                        total.teardowns, total.total_ns, json.dumps(meta, default=str), data,
+                    ),
+                )  # fmt: skip
+                if cursor.rowcount == 0:
+                    return None
+                seq = cursor.lastrowid
+                self.db.executemany(
+                    "INSERT INTO fixtures (seq, key, name, total_ns, entry, setup, teardown, "
+                    "setup_cpu, teardown_cpu) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(seq, *row) for row in fixtures],
+                )
+                self.db.execute(
+                    "UPDATE runs SET data = NULL WHERE data IS NOT NULL AND seq NOT IN "
+                    "(SELECT seq FROM runs ORDER BY seq DESC LIMIT ?)",
+                    (max(0, keep_events),),
+                )
+        except sqlite3.Error as exc:
+            raise HistoryError(f"{self.path}: {exc}") from None
+        assert seq is not None
+        return self.run(str(seq))
+
+    def prune(self, keep: int) -> int:
+        """Remove all but the newest ``keep`` runs; how many were removed."""
+        try:
+            with self._transaction():
+                doomed = "SELECT seq FROM runs ORDER BY seq DESC LIMIT -1 OFFSET ?"
+                self.db.execute(f"DELETE FROM fixtures WHERE seq IN ({doomed})", (keep,))
+                removed = self.db.execute(f"DELETE FROM runs WHERE seq IN ({doomed})", (keep,))
+                count = removed.rowcount
+        except sqlite3.Error as exc:
+            raise HistoryError(f"{self.path}: {exc}") from None
+        with contextlib.suppress(sqlite3.Error):
+            self.db.execute("VACUUM")
+        return count
+
+    # -- reading ---------------------------------------------------------------------------
+    def runs(self, *, limit: int | None = None) -> list[StoredRun]:
+        """Stored runs, oldest first (the newest ``limit`` when given)."""
+        rows = self._query(
+            f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs ORDER BY seq DESC LIMIT ?",
+            (-1 if limit is None else limit,),
+        )
+        return [_stored(row) for row in reversed(rows)]
+
+    def run(self, ref: str, *, git_cwd: Path | None = None) -> StoredRun:
+        """The run ``ref`` names: ``last``, its number, a prefix of its run id, a branch
+        (its latest run) or a git revision (the latest run of that commit)."""
+        select = f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs"
+        ref = ref.strip()
+        queries: list[tuple[str, tuple[Any, ...]]] = []
+        if ref == "last":
+            queries.append((f"{select} ORDER BY seq DESC LIMIT 1", ()))
+        if ref.isdigit():
+            queries.append((f"{select} WHERE seq = ?", (int(ref),)))
+        latest = "ORDER BY seq DESC LIMIT 1"
+        if len(ref) >= 4 and all(c in "0123456789abcdef" for c in ref.lower()):
+            prefix = ref.lower() + "%"
+            queries.append((f"{select} WHERE run_id LIKE ? ORDER BY seq DESC", (prefix,)))
+            queries.append((f"{select} WHERE git_commit LIKE ? {latest}", (prefix,)))
+        queries.append((f"{select} WHERE git_branch = ? {latest}", (ref,)))
+        for sql, parameters in queries:
+            rows = self._query(sql, parameters)
+            if len(rows) > 1 and "run_id LIKE" in sql:
+                raise HistoryError(f"run {ref!r} is ambiguous: {len(rows)} run ids start with it")
+            if rows:
+                return _stored(rows[0])
+        commit = _git_commit(ref, git_cwd) if git_cwd is not None else None
+        if commit:
+            rows = self._query(f"{select} WHERE git_commit = ? {latest}", (commit,))
+            if rows:
+                return _stored(rows[0])
+        raise HistoryError(f"no stored run matches {ref!r} (see `fixture-perf runs`)")
+
+    def window(
+        self, like: StoredRun | Comparability, size: int, *, up_to: int | None = None
+    ) -> list[StoredRun]:
+        """The newest ``size`` runs comparable to ``like`` (up to run ``up_to``), oldest
+        first."""
+        rows = self._query(
+            f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs WHERE fingerprint = ? AND "
+            "selection = ? AND seq <= ? ORDER BY seq DESC LIMIT ?",
+            (like.fingerprint, like.selection, 2**62 if up_to is None else up_to, size),
+        )
+        return [_stored(row) for row in reversed(rows)]
+
+    def samples(self, runs: Sequence[StoredRun]) -> dict[str, Samples]:
+        """Each definition's per-setup durations over ``runs``, pooled."""
+        pooled: dict[str, Samples] = {}
+        marks = ", ".join("?" * len(runs))
+        rows = self._query(
+            f"SELECT key, name, setup, teardown, setup_cpu, teardown_cpu FROM fixtures "
+            f"WHERE seq IN ({marks}) ORDER BY seq",
+            [r.seq for r in runs],
+        )
+        for key, name, setup, teardown, setup_cpu, teardown_cpu in rows:
+            samples = pooled.get(key)
+            if samples is None:
+                samples = pooled[key] = Samples(name)
+            samples.pool(
+                Samples(name, unpack(setup), unpack(teardown), unpack(setup_cpu),
+                        unpack(teardown_cpu))
+            )  # fmt: skip
+        return pooled
+
+    def fixtures(self, run: StoredRun) -> list[dict[str, Any]]:
+        """The run's fixture entries (the JSON file's), costliest first."""
+        rows = self._query(
+            "SELECT entry FROM fixtures WHERE seq = ? ORDER BY total_ns DESC, key", (run.seq,)
+        )
+        return [json.loads(entry) for (entry,) in rows]
+
+    def meta(self, run: StoredRun) -> dict[str, Any]:
+        rows = self._query("SELECT meta FROM runs WHERE seq = ?", (run.seq,))
+        return dict(json.loads(rows[0][0])) if rows else {}
+
+    def load(self, run: StoredRun) -> Run:
+        """The run itself, with its events (kept for the newest ``keep_events`` runs)."""
+        rows = self._query("SELECT data FROM runs WHERE seq = ?", (run.seq,))
+        if not rows or rows[0][0] is None:
+            raise HistoryError(
+                f"run {run.seq} kept its statistics only (events are kept for the newest "
+                "fixture_perf_keep_events runs)"
+            )
+        from ..model.run import FormatError
+
+        try:
+            return Run.from_json(zlib.decompress(rows[0][0]))
+        except (zlib.error, FormatError) as exc:
+            raise HistoryError(f"{self.path}: run {run.seq} is damaged: {exc}") from None
+
+
+def _stored(row: Sequence[Any]) -> StoredRun:
+    values = list(row)
+    values[7] = None if values[7] is None else bool(values[7])
+    values[-1] = bool(values[-1])
+    return StoredRun(*values)
+
+
+def _git_commit(ref: str, cwd: Path) -> str | None:
+    """The commit a git revision names in the checkout at ``cwd``, or None."""
+    if ref.startswith("-"):
+        return None
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+            cwd=cwd, capture_output=True, text=True, timeout=5, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout.strip() or None if result.returncode == 0 else None

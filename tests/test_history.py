@@ -1,0 +1,290 @@
+"""The history, the regression gate and budgets, as users meet them: real pytest runs (in
+process, in subprocesses, under xdist, several at once) against one history file, read back
+with the ``fixture-perf`` command line.
+
+Ground truth is what the suites themselves do: fixtures that sleep known times (and log
+their setups), a fixture made three times slower on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pytest_fixture_perf.cli import main as cli
+from pytest_fixture_perf.store.history import APPLICATION_ID
+
+from conftest import INI
+
+# A suite with CI-like noise: jitter on every setup and, now and then, a noisy neighbour.
+# SLOW_FACTOR (read at each setup) makes `db` slower.
+NOISY_SUITE = """
+import os, random, time
+import pytest
+
+def pause(ms):
+    extra = random.uniform(5, 25) if random.random() < 0.05 else 0.0
+    time.sleep((ms * random.uniform(0.9, 1.2) + extra) / 1000)
+
+@pytest.fixture
+def db():
+    pause(4 * float(os.environ.get("SLOW_FACTOR", "1")))
+    yield
+    pause(0.5)
+
+@pytest.fixture
+def client(db):
+    pause(2)
+    yield
+
+@pytest.fixture(scope="session")
+def engine():
+    pause(10)
+
+@pytest.mark.parametrize("i", range(30))
+def test_api(client, engine, i):
+    pass
+"""
+
+
+def history_db(path: Path) -> Path:
+    return path / ".fixture-perf" / "history.db"
+
+
+def stored_runs(db: Path) -> list[tuple[str, int]]:
+    with sqlite3.connect(db) as connection:
+        return connection.execute("SELECT run_id, setups FROM runs ORDER BY seq").fetchall()
+
+
+@pytest.fixture
+def noisy(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makeini(INI)
+    pytester.makepyfile(test_noisy_suite=NOISY_SUITE)
+    return pytester
+
+
+def test_runs_are_saved_and_listed(
+    noisy: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shown = []
+    for _ in range(2):
+        result = noisy.runpytest("-p", "no:cacheprovider", "--setup-show")
+        result.assert_outcomes(passed=30)
+        setups = [line.split() for line in result.outlines if line.split()[:1] == ["SETUP"]]
+        # every fixture setup pytest shows, less the parametrization's pseudo-fixture `i`
+        shown.append(sum(not words[2].startswith("i[") for words in setups))
+    db = history_db(noisy.path)
+    assert (db.parent / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert shown[0] >= 61  # 30 db, 30 client, 1 engine (and the plugins' own)
+    assert [setups for _, setups in stored_runs(db)] == shown
+    capsys.readouterr()
+    assert cli(["runs", f"--db={db}"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:2] == ["run", "when"]
+    assert [line.split()[0] for line in lines[1:]] == ["1", "2"]
+    assert all(line.split()[-1] == "passed" for line in lines[1:])
+
+
+def test_the_gate_catches_a_three_times_slower_fixture_and_no_noise(
+    noisy: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = "--fixture-perf-fail-on-regression=20"
+    for _ in range(5):
+        noisy.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=30)
+    tripped = []
+    for _ in range(20):  # the unchanged suite: real sleeps, jitter, spikes
+        result = noisy.runpytest("-p", "no:cacheprovider", gate)
+        result.assert_outcomes(passed=30)
+        if result.ret != 0 or "FIXTURE REGRESSION" in result.stdout.str():
+            tripped.append(result.stdout.str())
+    assert not tripped, tripped[0]
+    monkeypatch.setenv("SLOW_FACTOR", "3")
+    result = noisy.runpytest("-p", "no:cacheprovider", gate)
+    result.assert_outcomes(passed=30)
+    assert result.ret == 1
+    text = result.stdout.str()
+    assert "FIXTURE REGRESSION: 1 fixture measure(s)" in text
+    regressed = [line.strip() for line in result.outlines if line.startswith("  db setup: ")]
+    assert len(regressed) == 1, text
+    assert "samples 150 -> 30" in regressed[0]
+    assert "client setup" not in text.split("FIXTURE REGRESSION")[1]
+    # the session fixture gives one sample a run: not judged, and said so
+    assert "not enough history to judge" in text
+    assert "engine" in text
+
+
+def test_no_save_stores_nothing(noisy: pytest.Pytester) -> None:
+    noisy.runpytest("-p", "no:cacheprovider", "--fixture-perf-no-save").assert_outcomes(passed=30)
+    assert not (noisy.path / ".fixture-perf").exists()
+
+
+def test_budgets_fail_the_session_serial_and_under_xdist(pytester: pytest.Pytester) -> None:
+    pytester.makeini(
+        INI + "fixture_perf_budgets =\n"
+        "    slow = 10ms\n"
+        "    fast = 50ms\n"
+        "    *_data teardown = p95 < 5ms\n"
+        "    nothing_matches_* = 1ms\n"
+    )
+    pytester.makepyfile(
+        """
+        import time, pytest
+
+        @pytest.fixture
+        def slow():
+            time.sleep(0.03)
+
+        @pytest.fixture
+        def fast():
+            pass
+
+        @pytest.fixture
+        def big_data():
+            yield
+            time.sleep(0.02)
+
+        @pytest.mark.parametrize("i", range(4))
+        def test_it(slow, fast, big_data, i):
+            pass
+        """
+    )
+    for args in ((), ("-n", "2")):
+        result = pytester.runpytest("-p", "no:cacheprovider", "--fixture-perf-no-save", *args)
+        result.assert_outcomes(passed=4)
+        assert result.ret == 1
+        text = result.stdout.str()
+        assert "FIXTURE BUDGET EXCEEDED: 2 budget(s)" in text
+        breaches = [
+            line.strip() for line in result.outlines if line.startswith("  ") and "[" in line
+        ]
+        assert any(line.startswith("slow (") and "setup mean" in line and "[slow = 10ms]" in line
+                   for line in breaches), text  # fmt: skip
+        assert any(line.startswith("big_data (") and "teardown p95" in line for line in breaches)
+        assert not any(line.startswith("fast (") for line in breaches)
+        assert "matched no fixture: 'nothing_matches_* = 1ms'" in text
+
+
+def test_a_malformed_budget_is_a_usage_error_naming_the_line(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI + "fixture_perf_budgets =\n    db_session = fast\n")
+    pytester.makepyfile("def test_x(): pass")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "fixture_perf_budgets: cannot read budget 'db_session = fast'" in result.stderr.str()
+    assert "Traceback" not in result.stderr.str()
+    assert pytester.runpytest("--help").ret == 0
+
+
+def _damaged(path: Path, kind: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "not sqlite":
+        path.write_bytes(b"these are somebody's notes\n" * 100)
+    elif kind == "newer":
+        with sqlite3.connect(path) as connection:
+            connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            connection.execute("PRAGMA user_version = 99")
+            connection.execute("CREATE TABLE runs (x)")
+    elif kind == "not ours":
+        with sqlite3.connect(path) as connection:
+            connection.execute("CREATE TABLE accounts (name TEXT)")
+            connection.execute("INSERT INTO accounts VALUES ('alice')")
+    elif kind == "corrupt":
+        with sqlite3.connect(path) as connection:
+            connection.execute("CREATE TABLE t (x)")
+            connection.executemany("INSERT INTO t VALUES (?)", [("x" * 500,)] * 200)
+        data = bytearray(path.read_bytes())
+        data[100:4096] = b"\xff" * (4096 - 100)  # the schema page overwritten
+        path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("kind", ["not sqlite", "newer", "not ours", "corrupt"])
+def test_a_bad_history_is_a_warning_and_left_untouched(
+    pytester: pytest.Pytester, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytester.makeini(INI)
+    pytester.makepyfile("def test_x(): pass\ndef test_y(): assert 0")
+    db = history_db(pytester.path)
+    _damaged(db, kind)
+    before = db.read_bytes()
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    assert result.ret == 1
+    warnings = [line for line in result.outlines if "FixturePerfWarning: history not used" in line]
+    assert len(warnings) == 1, result.stdout.str()
+    assert "INTERNALERROR" not in result.stdout.str()
+    assert db.read_bytes() == before
+    capsys.readouterr()
+    assert cli(["runs", f"--db={db}"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("fixture-perf runs: error: ")
+
+
+def test_keep_events_and_export(
+    pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytester.makeini(INI + "fixture_perf_keep_events = 2\n")
+    pytester.makepyfile(
+        "import pytest\n@pytest.fixture\ndef f(): pass\n"
+        "@pytest.mark.parametrize('i', range(3))\ndef test_x(f, i): pass"
+    )
+    for _ in range(3):
+        pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
+    db = history_db(pytester.path)
+    out = pytester.path / "exported.json"
+    assert cli(["export", "1", f"--db={db}", f"--json={out}"]) == 2
+    assert "kept its statistics only" in capsys.readouterr().err
+    assert cli(["export", "3", f"--db={db}", f"--json={out}"]) == 0
+    capsys.readouterr()
+    document = json.loads(out.read_text())
+    assert [f["setups"] for f in document["fixtures"] if f["name"] == "f"] == [3]
+    assert document["events"]["rows"] >= 6
+    # statistics stay for every run
+    assert cli(["show", "1", f"--db={db}", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [f["setups"] for f in shown["fixtures"] if f["name"] == "f"] == [3]
+    assert cli(["prune", "--keep=1", f"--db={db}"]) == 0
+    assert len(stored_runs(db)) == 1
+
+
+def _concurrent_round(path: Path, processes: int) -> list[subprocess.CompletedProcess[str]]:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    env.pop("PYTEST_ADDOPTS", None)
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(path)],
+            cwd=path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
+    results = []
+    for child in children:
+        out, _ = child.communicate(timeout=300)
+        results.append(subprocess.CompletedProcess(child.args, child.returncode, out))
+    return results
+
+
+@pytest.mark.parametrize("rounds", [pytest.param(3), pytest.param(20, marks=pytest.mark.slow)])
+def test_runs_finishing_at_once_are_each_saved_once(pytester: pytest.Pytester, rounds: int) -> None:
+    pytester.makeini(INI)
+    pytester.makepyfile(
+        "import pytest\n@pytest.fixture\ndef f(): pass\n"
+        "@pytest.mark.parametrize('i', range(20))\ndef test_x(f, i): pass"
+    )
+    for _ in range(rounds):
+        for result in _concurrent_round(pytester.path, 4):
+            assert result.returncode == 0, result.stdout
+            assert "FixturePerfWarning" not in result.stdout, result.stdout
+    runs = stored_runs(history_db(pytester.path))
+    assert len(runs) == 4 * rounds
+    assert len({run_id for run_id, _ in runs}) == 4 * rounds
