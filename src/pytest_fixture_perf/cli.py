@@ -1,24 +1,358 @@
-"""The ``fixture-perf`` command line."""
+"""The ``fixture-perf`` command line: the history, comparisons, ``combine`` and exports.
+
+A thin layer: each sub-command reads its arguments, calls the history
+(``store/history.py``), the model (``model/compare.py``, ``model/combine.py``) or a
+reporter, and prints. Exit status: 0 ok, 1 a regression (``compare
+--fail-on-regression``), 2 a usage or data error (one line on stderr, never a traceback).
+"""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import json
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
 
 from ._version import __version__
+from .model.budgets import parse_duration
+from .model.compare import DEFAULT_FLOOR_NS, REGRESSED, Rule, compare
+from .model.run import FormatError
+from .model.stats import NS_PER_S
+from .options import HISTORY_DEFAULT
+from .report.terminal import format_seconds, format_table
+from .store.history import History, HistoryError, StoredRun
+
+OK, REGRESSION, ERROR = 0, 1, 2
+SORT_KEYS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "total": lambda e: -(e["setup"]["total"] + e["teardown"]["total"]),
+    "mean": lambda e: -e["setup"]["mean"],
+    "p95": lambda e: -e["setup"]["p95"],
+    "max": lambda e: -e["setup"]["max"],
+    "setups": lambda e: -e["setups"],
+    "teardown": lambda e: -e["teardown"]["total"],
+    "name": lambda e: e["name"],
+}
+
+
+class CommandError(Exception):
+    """A usage or data error: printed as one line, exit status 2."""
+
+
+def find_db(start: Path) -> Path:
+    """The history nearest ``start`` (there or in a parent folder), else the default path
+    under ``start``."""
+    for directory in (start, *start.parents):
+        candidate = directory / HISTORY_DEFAULT
+        if candidate.exists():
+            return candidate
+    return start / HISTORY_DEFAULT
+
+
+def open_history(args: argparse.Namespace, *, create: bool = False) -> History:
+    path = Path(args.db).expanduser() if args.db else find_db(Path.cwd())
+    return History(path, create=create)
+
+
+def _when(timestamp: float | None) -> str:
+    if timestamp is None:
+        return "-"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(timestamp))
+
+
+def _outcome(status: int | None) -> str:
+    names = {0: "passed", 1: "failed", 2: "interrupted", 3: "internal error", 4: "usage error",
+             5: "no tests"}  # fmt: skip
+    return "-" if status is None else names.get(status, f"exit {status}")
+
+
+def _print_rows(rows: Sequence[tuple[str, ...]], right_from: int) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = [c.ljust(w) if i < right_from else c.rjust(w)
+                 for i, (c, w) in enumerate(zip(row, widths, strict=True))]  # fmt: skip
+        print("  ".join(cells).rstrip())
+
+
+# -- sub-commands -------------------------------------------------------------------------
+def cmd_runs(args: argparse.Namespace) -> int:
+    with open_history(args) as history:
+        runs = history.runs(limit=args.limit)
+    if args.json:
+        print(json.dumps([r.as_dict() for r in runs], indent=2))
+        return OK
+    if not runs:
+        print("no runs stored yet")
+        return OK
+    header = ("run", "when", "commit", "branch", "workers", "tests", "setups", "fixture time",
+              "outcome")  # fmt: skip
+    rows: list[tuple[str, ...]] = [header]
+    for r in runs:
+        commit = (r.git_commit or "-")[:10] + ("+" if r.git_dirty else "")
+        rows.append((
+            str(r.seq), _when(r.started_at), commit, r.git_branch or "-",
+            str(r.worker_count or 0), "-" if r.tests is None else str(r.tests), str(r.setups),
+            format_seconds(r.fixture_ns / NS_PER_S), _outcome(r.exit_status),
+        ))  # fmt: skip
+    _print_rows(rows, right_from=4)
+    return OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with open_history(args) as history:
+        run = history.run(args.run, git_cwd=Path.cwd())
+        entries = history.fixtures(run)
+    entries.sort(key=SORT_KEYS[args.sort])
+    if args.top is not None:
+        entries = entries[: args.top]
+    if args.json:
+        print(json.dumps({"run": run.as_dict(), "fixtures": entries}, indent=2))
+        return OK
+    print(f"run {run.seq} ({run.run_id[:12]}) of {_when(run.started_at)}: {run.setups} setups, "
+          f"{format_seconds(run.fixture_ns / NS_PER_S)} in fixtures")  # fmt: skip
+    if entries:
+        for line in format_table(entries, width=_width()):
+            print(line)
+    return OK
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    rule = Rule(pct=args.fail_on_regression or 0.0, floor_ns=args.floor_ns)
+    with open_history(args) as history:
+        base = history.run(args.base, git_cwd=Path.cwd())
+        new = history.run(args.new, git_cwd=Path.cwd())
+        window = history.window(base, args.window, up_to=base.seq) or [base]
+        changes = compare(history.samples(window), history.samples([new]), rule)
+    regressed = [c for c in changes if c.status == REGRESSED]
+    if args.json:
+        print(json.dumps({
+            "baseline": [r.seq for r in window], "run": new.seq,
+            "changes": [{**c.__dict__, "mean_change": c.mean_change,
+                         "median_change": c.median_change} for c in changes],
+        }, indent=2))  # fmt: skip
+    else:
+        print(f"run {new.seq} against run(s) {', '.join(str(r.seq) for r in window)}, per setup:")
+        header = ("fixture", "measure", "status", "before", "after", "median", "mean", "n", "p")
+        rows: list[tuple[str, ...]] = [header]
+        for c in sorted(changes, key=lambda c: (c.status != REGRESSED, c.name, c.measure)):
+            rows.append((
+                c.name, c.measure, c.status, format_seconds(c.before_median_ns / NS_PER_S),
+                format_seconds(c.after_median_ns / NS_PER_S), _percent(c.median_change),
+                _percent(c.mean_change), f"{c.before_n}->{c.after_n}",
+                "-" if c.p is None else f"{c.p:.2g}",
+            ))  # fmt: skip
+        if changes:
+            _print_rows(rows, right_from=3)
+        else:
+            print("no fixture measured in both")
+    if args.fail_on_regression is not None and regressed:
+        print(f"{len(regressed)} fixture measure(s) regressed by >= {args.fail_on_regression:g}%",
+              file=sys.stderr)  # fmt: skip
+        return REGRESSION
+    return OK
+
+
+def _percent(change: float | None) -> str:
+    return "-" if change is None else f"{round(change * 100):+d}%"
+
+
+def cmd_combine(args: argparse.Namespace) -> int:
+    from .model.combine import combine
+    from .model.derive import derive
+    from .report.jsonfile import write_json
+
+    inputs = []
+    for name in args.files:
+        try:
+            inputs.append((name, Path(name).read_bytes()))
+        except OSError as exc:
+            raise CommandError(f"{name}: {exc.strerror or exc}") from None
+    combined = combine(inputs)
+    for line in combined.skipped:
+        print(line, file=sys.stderr)
+    run = combined.run
+    stats = derive(run)
+    output = Path(args.output)
+    try:
+        write_json(output, run, stats)
+    except OSError as exc:
+        raise CommandError(f"{output}: {exc.strerror or exc}") from None
+    shards = len(run.meta.get("shards", []))
+    print(f"combined {shards} run(s): {stats.total.setups} setups, "
+          f"{format_seconds(stats.total.total_ns / NS_PER_S)} in fixtures -> {output}")  # fmt: skip
+    if args.save:
+        with open_history(args, create=True) as history:
+            saved = history.save(run, stats)
+        print(f"saved as run {saved.seq}" if saved else "already in the history")
+    return OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .model.derive import derive
+    from .report.jsonfile import write_json
+
+    with open_history(args) as history:
+        run = history.load(history.run(args.run, git_cwd=Path.cwd()))
+    try:
+        write_json(Path(args.json), run, derive(run))
+    except OSError as exc:
+        raise CommandError(f"{args.json}: {exc.strerror or exc}") from None
+    print(f"wrote {args.json}")
+    return OK
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    with open_history(args) as history:
+        removed = history.prune(args.keep)
+    print(f"removed {removed} run(s), kept the newest {args.keep}")
+    return OK
+
+
+def _width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size((120, 24)).columns
+
+
+# -- arguments ----------------------------------------------------------------------------
+def _whole(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = _whole(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def _pct(text: str) -> float:
+    try:
+        value = float(text.rstrip("%"))
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a percentage >= 0, got {text!r}")
+    return value
+
+
+def _floor(text: str) -> int:
+    try:
+        return round(parse_duration(text) * 1e9)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(ERROR, f"{self.prog}: error: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    return argparse.ArgumentParser(
+    parser = _Parser(
         prog="fixture-perf",
-        description="Work with pytest-fixture-perf data. Fixture timing itself happens inside "
-        "pytest: install the package and run pytest (see --fixture-perf-* in pytest --help).",
+        description="The history of pytest-fixture-perf runs: list, show, compare, combine "
+        "CI shards, export, prune. Fixture timing itself happens inside pytest (see "
+        "--fixture-perf-* in pytest --help). Exit status: 0 ok, 1 regression, 2 usage or "
+        "data error.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, run: Callable[[argparse.Namespace], int], text: str) -> Any:
+        sub = commands.add_parser(name, help=text, description=text)
+        sub.add_argument(
+            "--db", metavar="PATH",
+            help=f"the history database (default: the nearest {HISTORY_DEFAULT})",
+        )  # fmt: skip
+        sub.set_defaults(handler=run)
+        return sub
+
+    sub = command("runs", cmd_runs, "List the stored runs, oldest first.")
+    sub.add_argument("--limit", type=_positive, metavar="N", help="only the newest N runs")
+    sub.add_argument("--json", action="store_true", help="as JSON")
+
+    run_help = "a run number, 'last', a run id prefix, a branch or a git revision"
+    sub = command("show", cmd_show, "The per-fixture table of one run.")
+    sub.add_argument("run", metavar="RUN", help=run_help)
+    sub.add_argument("--json", action="store_true", help="as JSON (the JSON file's entries)")
+    sub.add_argument("--sort", choices=sorted(SORT_KEYS), default="total", help="default: total")
+    sub.add_argument("--top", type=_whole, metavar="N", help="only the first N fixtures")
+
+    sub = command(
+        "compare", cmd_compare,
+        "Per-fixture changes per setup from BASE (and the comparable runs before it, with "
+        "--window) to NEW, under the rule of --fixture-perf-fail-on-regression.",
+    )  # fmt: skip
+    sub.add_argument("base", metavar="BASE", help=run_help)
+    sub.add_argument("new", metavar="NEW", nargs="?", default="last", help="default: last")
+    sub.add_argument(
+        "--window",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="compare with BASE and the N-1 comparable runs before it (default 1)",
+    )
+    sub.add_argument(
+        "--fail-on-regression",
+        type=_pct,
+        metavar="PCT",
+        help="exit 1 when a fixture got slower by PCT percent or more",
+    )
+    sub.add_argument(
+        "--floor",
+        type=_floor,
+        dest="floor_ns",
+        default=DEFAULT_FLOOR_NS,
+        metavar="DURATION",
+        help=f"smallest change that counts (default {DEFAULT_FLOOR_NS // 1_000_000}ms)",
+    )
+    sub.add_argument("--json", action="store_true", help="as JSON")
+
+    sub = command(
+        "combine", cmd_combine,
+        "Merge the --fixture-perf-json files of the shards of one run (CI jobs, "
+        "pytest-split groups, machines) into one file.",
+    )  # fmt: skip
+    sub.add_argument("files", metavar="FILE", nargs="+")
+    sub.add_argument("-o", "--output", required=True, metavar="OUT.json")
+    sub.add_argument("--save", action="store_true", help="also save the result in the history")
+
+    sub = command("export", cmd_export, "Write a stored run (with its events) as a file.")
+    sub.add_argument("run", metavar="RUN", help=run_help)
+    sub.add_argument("--json", required=True, metavar="PATH", help="the JSON file to write")
+
+    sub = command("prune", cmd_prune, "Remove all but the newest runs.")
+    sub.add_argument("--keep", type=_whole, required=True, metavar="N")
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.parse_args(argv)
-    parser.print_help()
-    return 0
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return ERROR
+    try:
+        return int(args.handler(args))
+    except (CommandError, HistoryError, FormatError, OSError, sqlite3.Error) as exc:
+        print(f"fixture-perf {args.command}: error: {exc}", file=sys.stderr)
+        return ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+__all__ = ["StoredRun", "build_parser", "main"]
