@@ -8,7 +8,7 @@ EXAMPLE_STAMP := $(VENV)/.installed-questionbank
 EXAMPLE := examples/questionbank
 UV := $(shell command -v uv 2>/dev/null)
 
-.PHONY: venv test lint types matrix demo reproduce bench bench-quick clean
+.PHONY: venv test test-slow lint types matrix demo reproduce bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ venv: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 	$(MAKE) lint types
+
+# The tests marked slow (left out of `make test`).
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m slow
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests examples benchmarks scripts noxfile.py
