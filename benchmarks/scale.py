@@ -4,9 +4,9 @@
 
 The events arrive as the controller receives them from xdist workers: one fragment of the
 run format per test phase (3 events each here, with each test's run and uses). The script
-times the controller's intake (``Intake``), the statistics and the JSON report,
-and the live whole-run summary with the same tallies behind it in the live store, and
-prints the process's peak RSS.
+times the controller's intake (``Intake``), the statistics, the JSON report, the
+history (save; compare and save a second time), and the live whole-run summary with the
+same tallies behind it in the live store, and prints the process's peak RSS.
 """
 
 from __future__ import annotations
@@ -22,11 +22,13 @@ from pathlib import Path
 from synthetic import fragments
 
 from pytest_fixture_perf.model import Run, Totals
+from pytest_fixture_perf.model.compare import Rule, compare
 from pytest_fixture_perf.model.derive import derive
 from pytest_fixture_perf.model.intake import Intake
 from pytest_fixture_perf.report.jsonfile import write_json
 from pytest_fixture_perf.report.summary import build_summary
 from pytest_fixture_perf.store import live
+from pytest_fixture_perf.store.history import Comparability, History
 
 
 def peak_rss_mb() -> float:
@@ -83,6 +85,21 @@ def main() -> int:
         json_seconds = time.perf_counter() - start
         json_mb = (Path(tmp) / "perf.json").stat().st_size / 1e6
 
+        # the history: this run saved, then a second run compared with it and saved
+        run.meta.update(run_id="scale-1", selection={"tests": 1, "digest": "x"})
+        with History(Path(tmp) / "history.db") as history:
+            start = time.perf_counter()
+            history.save(run, stats)
+            save_seconds = time.perf_counter() - start
+            run.meta["run_id"] = "scale-2"
+            start = time.perf_counter()
+            window = history.window(Comparability.of(run.meta), 5)
+            after = {f.definition.key: f.samples for f in stats.fixtures}
+            compare(history.samples(window), after, Rule(pct=20))
+            history.save(run, stats)
+            compare_seconds = time.perf_counter() - start
+        db_mb = (Path(tmp) / "history.db").stat().st_size / 1e6
+
         path = live.create(Path(tmp))
         fill_live_store(path, run, totals)
         reader = live.LiveWriter(path, "gw0")
@@ -111,6 +128,8 @@ def main() -> int:
     print(f"  statistics (Totals + derive):          {stats_seconds:6.2f} s")
     print(f"  JSON report (events included):         {json_seconds:6.2f} s ({json_mb:.1f} MB)")
     print(f"  intake + statistics + JSON:            {total:6.2f} s  (target <= 5 s)")
+    print(f"  history: save {save_seconds:.2f} s; compare with it and save again "
+          f"{compare_seconds:.2f} s; {db_mb / 2:.1f} MB a run (events kept)")  # fmt: skip
     print(f"  peak RSS:                              {peak_rss_mb():6.0f} MB  (target <= 400 MB)")
     print(
         f"  live store ({args.workers} x {args.definitions:,} rows): first read "

@@ -119,14 +119,17 @@ def build_document(run: Run, stats: RunStats) -> dict[str, Any]:
     return {**derived(run, stats), **run.to_dict()}
 
 
-def chunks(run: Run, stats: RunStats) -> Iterator[str]:
+def chunks(run: Run, stats: RunStats | None) -> Iterator[str]:
     """The document as JSON text, in pieces: the derived sections indented for people (one
     fixture a line), the data one table column a line, each made only when written (a
-    run can hold millions of values)."""
+    run can hold millions of values). Without ``stats``: the run's format alone."""
     compact = functools.partial(json.dumps, separators=(",", ":"))
     yield "{\n"
     first = True
-    for key, value in derived(run, stats).items():
+    head: dict[str, Any] = (
+        derived(run, stats) if stats is not None else {"schema_version": FORMAT_VERSION}
+    )
+    for key, value in head.items():
         if key == "fixtures":
             body = "[\n    " + ",\n    ".join(map(compact, value)) + "\n  ]" if value else "[]"
         elif key == "run":

@@ -6,11 +6,11 @@ per run, in one transaction: a run is saved whole or not at all, and saving neve
 what is stored. Runs finishing at once against one file wait for each other (SQLite's busy
 timeout, then retries); a run is stored once, under its ``run_id``.
 
-A run is a row of ``runs`` (what the ``runs`` command lists, its meta as JSON, and the run
-itself in its format as compressed JSON while it is among the last ``keep_events`` runs)
-and a row of ``fixtures`` per fixture definition: its statistics (the JSON file's fixture
-entry) and its per-setup durations as packed little-endian int64 arrays, which
-comparisons read.
+A run is a row of ``runs`` (what the ``runs`` command lists, its meta as JSON, its fixture
+statistics as compressed JSON: the JSON file's ``fixtures`` entries, and the run itself in
+its format as compressed JSON while it is among the last ``keep_events`` runs) and a row
+of ``fixtures`` per fixture definition with its per-setup durations as packed
+little-endian int64 arrays, which comparisons read.
 
 The schema is versioned (``PRAGMA user_version``) and migrated forward; a file that is not
 SQLite, not ours, damaged or from a newer version raises :class:`HistoryError` (one line)
@@ -28,7 +28,7 @@ import struct
 import subprocess
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -36,7 +36,7 @@ from typing import Any, Final
 from ..model.compare import MEASURES, Samples
 from ..model.derive import RunStats
 from ..model.run import Run
-from ..report.jsonfile import fixture_entry
+from ..report.jsonfile import chunks, fixture_entry
 
 DIRECTORY: Final = ".fixture-perf"
 FILENAME: Final = "history.db"
@@ -49,6 +49,7 @@ SQLITE_HEADER: Final = b"SQLite format 3\x00"
 
 #: The history's schema version and, per version, the statements that migrate the version
 #: before it (``0``: an empty file) to it. Never edit a released version: add one.
+#: (Version 1 is released with pytest-fixture-perf 0.2.)
 SCHEMA_VERSION: Final = 1
 MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
     # 1: runs (meta, totals, the run's data while recent) and per-definition statistics
@@ -63,8 +64,10 @@ MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
             worker_count INTEGER, dist TEXT, tests INTEGER,
             selection TEXT NOT NULL, fingerprint TEXT NOT NULL,
             exit_status INTEGER,
+            regressed INTEGER NOT NULL,
             setups INTEGER NOT NULL, teardowns INTEGER NOT NULL, fixture_ns INTEGER NOT NULL,
             meta TEXT NOT NULL,
+            fixtures BLOB NOT NULL,
             data BLOB
         )""",
         "CREATE INDEX runs_comparable ON runs (fingerprint, selection, seq)",
@@ -72,8 +75,6 @@ MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
             seq INTEGER NOT NULL,
             key TEXT NOT NULL,
             name TEXT NOT NULL,
-            total_ns INTEGER NOT NULL,
-            entry TEXT NOT NULL,
             setup BLOB NOT NULL, teardown BLOB NOT NULL,
             setup_cpu BLOB NOT NULL, teardown_cpu BLOB NOT NULL,
             PRIMARY KEY (seq, key)
@@ -91,7 +92,7 @@ FINGERPRINT_KEYS: Final = (
 _RUN_COLUMNS: Final = (
     "seq", "run_id", "started_at", "ended_at", "session_seconds", "git_commit", "git_branch",
     "git_dirty", "worker_count", "dist", "tests", "selection", "fingerprint", "exit_status",
-    "setups", "teardowns", "fixture_ns", "data IS NOT NULL",
+    "regressed", "setups", "teardowns", "fixture_ns", "data IS NOT NULL",
 )  # fmt: skip
 
 
@@ -117,6 +118,9 @@ class StoredRun:
     selection: str
     fingerprint: str
     exit_status: int | None
+    #: The regression gate failed this run: it is left out of later baselines (until
+    #: ``fixture-perf accept``).
+    regressed: bool
     setups: int
     teardowns: int
     fixture_ns: int
@@ -140,7 +144,7 @@ class Comparability:
     def of(cls, meta: dict[str, Any]) -> Comparability:
         environment = {key: meta.get(key) for key in FINGERPRINT_KEYS}
         text = json.dumps(environment, sort_keys=True, default=str)
-        selection = meta.get("selection") or {}
+        selection = _object(meta.get("selection"))
         return cls(
             hashlib.sha256(text.encode()).hexdigest()[:16],
             str(selection.get("digest") or ""),
@@ -277,17 +281,20 @@ class History:
 
     # -- writing ---------------------------------------------------------------------------
     def save(
-        self, run: Run, stats: RunStats, *, keep_events: int = DEFAULT_KEEP_EVENTS
-    ) -> StoredRun | None:
+        self, run: Run, stats: RunStats, *, keep_events: int = DEFAULT_KEEP_EVENTS,
+        regressed: bool = False,
+    ) -> StoredRun | None:  # fmt: skip
         """Store ``run`` (None when a run of its ``run_id`` is stored already)."""
         meta = run.meta
-        git = meta.get("git") or {}
+        git = _object(meta.get("git"))
         comparability = Comparability.of(meta)
         total = stats.total
-        data = zlib.compress(run.to_json().encode(), 6) if keep_events > 0 else None
+        data = _compressed(chunks(run, None)) if keep_events > 0 else None
+        entries = _compressed(
+            [json.dumps([fixture_entry(f) for f in stats.fixtures], separators=(",", ":"))]
+        )
         fixtures = [
-            (f.definition.key, f.definition.name, f.total_ns,
-             json.dumps(fixture_entry(f), separators=(",", ":")),
+            (f.definition.key, f.definition.name,
              *(pack(getattr(f.samples, attribute)) for _, attribute in MEASURES))
             for f in stats.fixtures
         ]  # fmt: skip
@@ -296,24 +303,29 @@ class History:
                 cursor = self.db.execute(
                     "INSERT INTO runs (run_id, started_at, ended_at, session_seconds, "
                     "git_commit, git_branch, git_dirty, worker_count, dist, tests, selection, "
-                    "fingerprint, exit_status, setups, teardowns, fixture_ns, meta, data) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "fingerprint, exit_status, regressed, setups, teardowns, fixture_ns, meta, "
+                    "fixtures, data) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (run_id) DO NOTHING",
                     (
-                        str(meta.get("run_id")), meta.get("started_at"), meta.get("ended_at"),
-                        meta.get("session_seconds"), git.get("commit"), git.get("branch"),
-                        git.get("dirty"), meta.get("worker_count"), meta.get("dist"),
-                        (meta.get("selection") or {}).get("tests"), comparability.selection,
-                        comparability.fingerprint, meta.get("exit_status"), total.setups,
-                        total.teardowns, total.total_ns, json.dumps(meta, default=str), data,
+                        str(meta.get("run_id")), _float(meta.get("started_at")),
+                        _float(meta.get("ended_at")), _float(meta.get("session_seconds")),
+                        _text(git.get("commit")), _text(git.get("branch")),
+                        None if git.get("dirty") is None else bool(git.get("dirty")),
+                        _int(meta.get("worker_count")), _text(meta.get("dist")),
+                        _int(_object(meta.get("selection")).get("tests")),
+                        comparability.selection, comparability.fingerprint,
+                        _int(meta.get("exit_status")), int(regressed), total.setups,
+                        total.teardowns, total.total_ns, json.dumps(meta, default=str), entries,
+                        data,
                     ),
                 )  # fmt: skip
                 if cursor.rowcount == 0:
                     return None
                 seq = cursor.lastrowid
                 self.db.executemany(
-                    "INSERT INTO fixtures (seq, key, name, total_ns, entry, setup, teardown, "
-                    "setup_cpu, teardown_cpu) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO fixtures (seq, key, name, setup, teardown, setup_cpu, "
+                    "teardown_cpu) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [(seq, *row) for row in fixtures],
                 )
                 self.db.execute(
@@ -325,6 +337,14 @@ class History:
             raise HistoryError(f"{self.path}: {exc}") from None
         assert seq is not None
         return self.run(str(seq))
+
+    def accept(self, run: StoredRun) -> None:
+        """Take a run the gate failed as a baseline again (its slowdown was meant)."""
+        try:
+            with self._transaction():
+                self.db.execute("UPDATE runs SET regressed = 0 WHERE seq = ?", (run.seq,))
+        except sqlite3.Error as exc:
+            raise HistoryError(f"{self.path}: {exc}") from None
 
     def prune(self, keep: int) -> int:
         """Remove all but the newest ``keep`` runs; how many were removed."""
@@ -357,7 +377,7 @@ class History:
         queries: list[tuple[str, tuple[Any, ...]]] = []
         if ref == "last":
             queries.append((f"{select} ORDER BY seq DESC LIMIT 1", ()))
-        if ref.isdigit():
+        if ref.isdigit() and int(ref) <= _INT_LIMIT:
             queries.append((f"{select} WHERE seq = ?", (int(ref),)))
         latest = "ORDER BY seq DESC LIMIT 1"
         if len(ref) >= 4 and all(c in "0123456789abcdef" for c in ref.lower()):
@@ -381,12 +401,19 @@ class History:
     def window(
         self, like: StoredRun | Comparability, size: int, *, up_to: int | None = None
     ) -> list[StoredRun]:
-        """The newest ``size`` runs comparable to ``like`` (up to run ``up_to``), oldest
-        first."""
+        """The newest ``size`` runs comparable to ``like`` (up to run ``up_to``, which is
+        always in), oldest first; runs the gate failed are left out."""
         rows = self._query(
             f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs WHERE fingerprint = ? AND "
-            "selection = ? AND seq <= ? ORDER BY seq DESC LIMIT ?",
-            (like.fingerprint, like.selection, 2**62 if up_to is None else up_to, size),
+            "selection = ? AND seq <= ? AND (regressed = 0 OR seq = ?) "
+            "ORDER BY seq DESC LIMIT ?",
+            (
+                like.fingerprint,
+                like.selection,
+                _INT_LIMIT if up_to is None else up_to,
+                -1 if up_to is None else up_to,
+                size,
+            ),
         )
         return [_stored(row) for row in reversed(rows)]
 
@@ -411,10 +438,12 @@ class History:
 
     def fixtures(self, run: StoredRun) -> list[dict[str, Any]]:
         """The run's fixture entries (the JSON file's), costliest first."""
-        rows = self._query(
-            "SELECT entry FROM fixtures WHERE seq = ? ORDER BY total_ns DESC, key", (run.seq,)
-        )
-        return [json.loads(entry) for (entry,) in rows]
+        rows = self._query("SELECT fixtures FROM runs WHERE seq = ?", (run.seq,))
+        try:
+            entries = json.loads(zlib.decompress(rows[0][0])) if rows else []
+        except (zlib.error, ValueError) as exc:
+            raise HistoryError(f"{self.path}: run {run.seq} is damaged: {exc}") from None
+        return list(entries)
 
     def meta(self, run: StoredRun) -> dict[str, Any]:
         rows = self._query("SELECT meta FROM runs WHERE seq = ?", (run.seq,))
@@ -436,11 +465,46 @@ class History:
             raise HistoryError(f"{self.path}: run {run.seq} is damaged: {exc}") from None
 
 
+def _compressed(pieces: Iterable[str]) -> bytes:
+    """The pieces of a text, UTF-8 and zlib-compressed as they come (a run's format can be
+    too large to hold as one string)."""
+    compressor = zlib.compressobj(1)  # fast: a run can hold millions of values
+    out = [compressor.compress(piece.encode()) for piece in pieces]
+    out.append(compressor.flush())
+    return b"".join(out)
+
+
 def _stored(row: Sequence[Any]) -> StoredRun:
     values = list(row)
     values[7] = None if values[7] is None else bool(values[7])
+    values[14] = bool(values[14])
     values[-1] = bool(values[-1])
     return StoredRun(*values)
+
+
+#: The largest integer stored (SQLite's are 64-bit).
+_INT_LIMIT: Final = 2**62
+
+
+def _int(value: object) -> int | None:
+    """An integer from a run's meta, or None (meta may come from any JSON file)."""
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > _INT_LIMIT:
+        return None
+    return value
+
+
+def _float(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if abs(value) < 1e300 else None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _object(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _git_commit(ref: str, cwd: Path) -> str | None:
