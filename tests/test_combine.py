@@ -116,6 +116,24 @@ def test_a_file_given_twice_counts_once(
     assert "reformatted.json: the same run as" in err
 
 
+def test_a_combined_file_and_one_of_its_shards_are_not_counted_twice(
+    sharded: Suite, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one, two = tmp_path / "one.json", tmp_path / "two.json"
+    truth = run_shard(sharded, one, "-k", "alpha")
+    truth += run_shard(sharded, two, "-k", "not alpha")
+    both = tmp_path / "both.json"
+    assert cli(["combine", str(one), str(two), f"--output={both}"]) == 0
+    again = tmp_path / "again.json"
+    assert cli(["combine", str(both), str(one), str(two), f"--output={again}"]) == 0
+    assert counts(json.loads(again.read_text())) == truth
+    assert "one.json: the same run as" in capsys.readouterr().err
+    # a combined file that holds a shard given before it cannot be split back: refused
+    assert cli(["combine", str(one), str(both), f"--output={tmp_path / 'x.json'}"]) == 2
+    assert "both.json: holds run" in capsys.readouterr().err
+    assert not (tmp_path / "x.json").exists()
+
+
 def test_combine_save_stores_the_combined_run_once(
     sharded: Suite, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -117,11 +117,49 @@ def test_the_gate_catches_a_three_times_slower_fixture_and_no_noise(
     # the session fixture gives one sample a run: not judged, and said so
     assert "not enough history to judge" in text
     assert "engine" in text
+    # a run the gate failed is no baseline: re-running the red job stays red...
+    again = noisy.runpytest("-p", "no:cacheprovider", gate)
+    assert again.ret == 1, again.stdout.str()
+    db = history_db(noisy.path)
+    with sqlite3.connect(db) as connection:
+        flags = [r for (r,) in connection.execute("SELECT regressed FROM runs ORDER BY seq")]
+    assert flags == [0] * 25 + [1, 1]
+    # ...until the slowdown is accepted
+    assert cli(["accept", "last", f"--db={db}"]) == 0
+    assert noisy.runpytest("-p", "no:cacheprovider", gate).ret == 0
 
 
 def test_no_save_stores_nothing(noisy: pytest.Pytester) -> None:
     noisy.runpytest("-p", "no:cacheprovider", "--fixture-perf-no-save").assert_outcomes(passed=30)
     assert not (noisy.path / ".fixture-perf").exists()
+
+
+def test_compare_from_the_ini_never_stops_a_fresh_checkout(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI + "fixture_perf_compare = main\nfixture_perf_fail_on_regression = 10\n")
+    pytester.makepyfile("def test_x(): pass")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert result.ret == 0
+    assert "no history yet at" in result.stdout.str()
+    result = pytester.runpytest("-p", "no:cacheprovider")  # a history, but no run of `main`
+    assert result.ret == 0
+    assert "nothing to compare with: no stored run matches 'main'" in result.stdout.str()
+    # on the command line, a run that is not there is a usage error
+    result = pytester.runpytest("-p", "no:cacheprovider", "--fixture-perf-compare=main")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--fixture-perf-compare: no stored run matches 'main'" in result.stderr.str()
+
+
+def test_an_ini_history_path_is_relative_to_the_ini_file(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI + "fixture_perf_db = perf/history.db\n")
+    pytester.makepyfile("def test_x(): pass")
+    sub = pytester.mkdir("sub")
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(sub)
+        pytester.runpytest("-p", "no:cacheprovider", str(pytester.path)).assert_outcomes(passed=1)
+    assert not (sub / "perf").exists()
+    assert len(stored_runs(pytester.path / "perf" / "history.db")) == 2
 
 
 def test_budgets_fail_the_session_serial_and_under_xdist(pytester: pytest.Pytester) -> None:
@@ -155,7 +193,7 @@ def test_budgets_fail_the_session_serial_and_under_xdist(pytester: pytest.Pytest
         """
     )
     for args in ((), ("-n", "2")):
-        result = pytester.runpytest("-p", "no:cacheprovider", "--fixture-perf-no-save", *args)
+        result = pytester.runpytest("-p", "no:cacheprovider", *args)
         result.assert_outcomes(passed=4)
         assert result.ret == 1
         text = result.stdout.str()
@@ -168,6 +206,23 @@ def test_budgets_fail_the_session_serial_and_under_xdist(pytester: pytest.Pytest
         assert any(line.startswith("big_data (") and "teardown p95" in line for line in breaches)
         assert not any(line.startswith("fast (") for line in breaches)
         assert "matched no fixture: 'nothing_matches_* = 1ms'" in text
+    # the runs that failed on their budgets are stored as failed
+    with sqlite3.connect(history_db(pytester.path)) as connection:
+        statuses = [s for (s,) in connection.execute("SELECT exit_status FROM runs")]
+    assert statuses == [1, 1]
+
+
+def test_a_broken_history_never_drops_a_budget(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI + "fixture_perf_budgets = slow = 1ms\n")
+    pytester.makepyfile(
+        "import time, pytest\n@pytest.fixture\ndef slow(): time.sleep(0.01)\ndef test_x(slow): pass"
+    )
+    _damaged(history_db(pytester.path), "not sqlite")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert result.ret == 1
+    assert "FIXTURE BUDGET EXCEEDED: 1 budget(s)" in result.stdout.str()
+    assert "history not used" in result.stdout.str()
 
 
 def test_a_malformed_budget_is_a_usage_error_naming_the_line(pytester: pytest.Pytester) -> None:

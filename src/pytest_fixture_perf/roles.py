@@ -133,31 +133,32 @@ class Reporting(Role):
             exit_status=int(exitstatus),
             **meta.environment(self.config),
             **self.execution(),
-            git=meta.git_safe(self.config.rootpath, dirty=self.options.json_path is not None),
+            git=meta.git_safe(self.config.rootpath, dirty=self.writes_anything()),
             ci=meta.ci(),
         )
         self.complete = True
+        from . import verdict
+
+        stats = self.stats()
+        self.verdict = verdict.evaluate(run, stats, self.options, self.config.rootpath)
+        if self.verdict.failed and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+            run.meta["exit_status"] = int(pytest.ExitCode.TESTS_FAILED)
         path = self.options.json_path
         if path is not None:
             from .report.jsonfile import write_json
 
             try:
-                write_json(path, run, self.stats())
+                write_json(path, run, stats)
             except OSError as exc:
                 warn(f"could not write {path}: {exc}")
-        self.verdict = self.judge()
-        if self.verdict.failed and session.exitstatus == pytest.ExitCode.OK:
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        verdict.save(run, stats, self.options, self.verdict)
 
-    def judge(self) -> Verdict:
-        """Compare with the history, check the budgets, save the run."""
-        from .verdict import Verdict, judge
-
-        try:
-            return judge(self.run, self.stats(), self.options, self.config.rootpath)
-        except Exception as exc:  # never a traceback: a tracking failure is a warning
-            warn(f"history and budgets not checked: {type(exc).__name__}: {exc}")
-            return Verdict()
+    def writes_anything(self) -> bool:
+        """Whether the run is written somewhere (a JSON file, the history)."""
+        return self.options.json_path is not None or (
+            self.options.save and self.options.db_path is not None
+        )
 
     def stats(self) -> RunStats:
         """The run's statistics, derived once the run is complete."""

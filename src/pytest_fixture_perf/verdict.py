@@ -1,8 +1,9 @@
-"""At a run's end (serial run or xdist controller): compare it with the history, check the
-budgets, save it. The result, a :class:`Verdict`, is what the terminal shows and what
-decides whether the session fails.
+"""At a run's end (serial run or xdist controller): check the budgets, compare the run with
+the history, and save it. The result, a :class:`Verdict`, is what the terminal shows and
+what decides whether the session fails.
 
-Order: the run is compared with the runs stored *before* it, then saved.
+Order: :func:`evaluate` (budgets; the runs stored *before* this one), then the session's
+exit status is settled, then :func:`save` (with that status, and whether the gate failed).
 """
 
 from __future__ import annotations
@@ -45,48 +46,70 @@ class Verdict:
         return bool(self.regressions or self.breaches)
 
 
-def judge(run: Run, stats: RunStats, options: Options, rootdir: Path) -> Verdict:
+def evaluate(run: Run, stats: RunStats, options: Options, rootdir: Path) -> Verdict:
+    """Check the budgets, and compare with the history (reading it only). A failure of the
+    history is a warning and a note; it never drops what the budgets found."""
     verdict = Verdict(gate_pct=options.fail_on_regression)
     verdict.breaches, verdict.unmatched_budgets = budgets.check(options.budgets, stats.fixtures)
     path = options.db_path
-    if path is None or not (options.save or path.exists()):
+    if path is None:
+        return verdict
+    if not path.exists():
+        if options.fail_on_regression is not None:
+            verdict.notes.append(f"no history yet at {path}: nothing to compare with")
         return verdict
     from .store.history import History, HistoryError
 
     try:
-        history = History(path, create=options.save)
-    except HistoryError as exc:
-        warn(f"history not used: {exc}")
-        verdict.notes.append(f"history not used: {exc}")
-        return verdict
-    try:
-        try:
+        with History(path, create=False) as history:
             _compare(history, run, stats, options, rootdir, verdict)
-        except HistoryError as exc:
-            warn(f"no comparison with the history: {exc}")
-            verdict.notes.append(f"no comparison with the history: {exc}")
-        if options.save:
-            try:
-                saved = history.save(run, stats, keep_events=options.keep_events)
-            except HistoryError as exc:
-                warn(f"run not saved in the history: {exc}")
-                verdict.notes.append(f"run not saved in the history: {exc}")
-            else:
-                verdict.saved_as = saved.seq if saved is not None else None
-    finally:
-        history.close()
+    except HistoryError as exc:
+        _problem(verdict, f"history not used: {exc}")
+    except Exception as exc:  # never a traceback, and the budgets' findings stay
+        _problem(verdict, f"history not used: {type(exc).__name__}: {exc}")
     return verdict
+
+
+def save(run: Run, stats: RunStats, options: Options, verdict: Verdict) -> None:
+    """Save the run in the history (a run the gate failed is kept out of later baselines)."""
+    path = options.db_path
+    if path is None or not options.save:
+        return
+    from .store.history import History, HistoryError
+
+    try:
+        with History(path, create=True) as history:
+            saved = history.save(
+                run, stats, keep_events=options.keep_events,
+                regressed=bool(verdict.regressions),
+            )  # fmt: skip
+    except HistoryError as exc:
+        _problem(verdict, f"run not saved in the history: {exc}")
+    except Exception as exc:
+        _problem(verdict, f"run not saved in the history: {type(exc).__name__}: {exc}")
+    else:
+        verdict.saved_as = saved.seq if saved is not None else None
+
+
+def _problem(verdict: Verdict, message: str) -> None:
+    if message not in verdict.notes:
+        warn(message)
+        verdict.notes.append(message)
 
 
 def _compare(
     history: History, run: Run, stats: RunStats, options: Options, rootdir: Path,
     verdict: Verdict,
 ) -> None:  # fmt: skip
-    from .store.history import Comparability
+    from .store.history import Comparability, HistoryError
 
     current = Comparability.of(run.meta)
     if options.compare is not None:
-        reference = history.run(options.compare, git_cwd=rootdir)
+        try:
+            reference = history.run(options.compare, git_cwd=rootdir)
+        except HistoryError as exc:
+            verdict.notes.append(f"nothing to compare with: {exc}")
+            return
         window = history.window(reference, options.window, up_to=reference.seq)
         if not reference.comparable(current):
             verdict.notes.append(

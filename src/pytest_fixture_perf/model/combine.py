@@ -58,11 +58,20 @@ def combine(inputs: Sequence[tuple[str, bytes]]) -> Combined:
                 )
             meta = document.get("meta")
             meta = dict(meta) if isinstance(meta, dict) else {}
-            run_id = str(meta.get("run_id") or digest)
-            if run_id in seen_runs:
-                result.skipped.append(f"{name}: the same run as {seen_runs[run_id]}, counted once")
+            ids = leaves(meta, digest)
+            already = [i for i in ids if i in seen_runs]
+            if already and len(already) == len(ids):
+                result.skipped.append(
+                    f"{name}: the same run as {seen_runs[already[0]]}, counted once"
+                )
                 continue
-            seen_runs[run_id] = name
+            if already:
+                raise FormatError(
+                    f"holds run {already[0]} of {seen_runs[already[0]]} among others: "
+                    "combine the shards themselves"
+                )
+            for i in ids:
+                seen_runs[i] = name
             label = f"s{len(shards) + 1}"
             workers = document.get("workers")
             if not isinstance(workers, list) or not all(
@@ -75,12 +84,15 @@ def combine(inputs: Sequence[tuple[str, bytes]]) -> Combined:
         except FormatError as exc:
             raise FormatError(f"{name}: {exc}") from None
         metas.append(meta)
-        shards.append({
-            "shard": label, "file": name, "run_id": run_id,
-            "started_at": meta.get("started_at"), "session_seconds": meta.get("session_seconds"),
-            "worker_count": meta.get("worker_count"), "exit_status": meta.get("exit_status"),
-            "tests": (meta.get("selection") or {}).get("tests"),
-        })  # fmt: skip
+        selection = meta.get("selection")
+        for i in ids:
+            shards.append({
+                "shard": label, "file": name, "run_id": i,
+                "started_at": meta.get("started_at"),
+                "session_seconds": meta.get("session_seconds"),
+                "worker_count": meta.get("worker_count"), "exit_status": meta.get("exit_status"),
+                "tests": selection.get("tests") if isinstance(selection, dict) else None,
+            })  # fmt: skip
     run.meta = combined_meta(metas, shards)
     return result
 
@@ -99,14 +111,30 @@ def combined_meta(metas: list[dict[str, Any]], shards: list[dict[str, Any]]) -> 
     if starts and ends:
         meta.update(started_at=min(starts), ended_at=max(ends),
                     session_seconds=max(ends) - min(starts))  # fmt: skip
-    meta["worker_count"] = sum(int(m.get("worker_count") or 0) for m in metas)
-    statuses = [m["exit_status"] for m in metas if isinstance(m.get("exit_status"), int)]
+    # a serial shard ran on one process (worker_count 0)
+    meta["worker_count"] = sum(max(1, _count(m.get("worker_count"))) for m in metas)
+    statuses = [_count(m.get("exit_status")) for m in metas if "exit_status" in m]
     if statuses:
         meta["exit_status"] = max(statuses)
-    selections = [m.get("selection") or {} for m in metas]
+    selections = [s if isinstance(s, dict) else {} for s in (m.get("selection") for m in metas)]
     digests = sorted(str(s.get("digest", "")) for s in selections)
     meta["selection"] = {
-        "tests": sum(int(s.get("tests") or 0) for s in selections),
+        "tests": sum(_count(s.get("tests")) for s in selections),
         "digest": hashlib.sha256("\n".join(digests).encode()).hexdigest()[:16],
     }
     return meta
+
+
+def _count(value: object) -> int:
+    """A count from a shard's meta (any JSON): a whole number >= 0, else 0."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**62:
+        return 0
+    return value
+
+
+def leaves(meta: dict[str, Any], fallback: str) -> list[str]:
+    """The run ids a document stands for: its shards' when it was combined, else its own."""
+    shards = meta.get("shards")
+    if meta.get("mode") == "combined" and isinstance(shards, list) and shards:
+        return [str(s.get("run_id")) for s in shards if isinstance(s, dict)]
+    return [str(meta.get("run_id") or fallback)]
