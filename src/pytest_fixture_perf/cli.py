@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
 import sys
 import time
@@ -94,8 +95,10 @@ def cmd_runs(args: argparse.Namespace) -> int:
         commit = (r.git_commit or "-")[:10] + ("+" if r.git_dirty else "")
         rows.append((
             str(r.seq), _when(r.started_at), commit, r.git_branch or "-",
-            str(r.worker_count or 0), "-" if r.tests is None else str(r.tests), str(r.setups),
-            format_seconds(r.fixture_ns / NS_PER_S), _outcome(r.exit_status),
+            str(r.worker_count) if r.worker_count else "serial",
+            "-" if r.tests is None else str(r.tests), str(r.setups),
+            format_seconds(r.fixture_ns / NS_PER_S),
+            "regressed" if r.regressed else _outcome(r.exit_status),
         ))  # fmt: skip
     _print_rows(rows, right_from=4)
     return OK
@@ -204,6 +207,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_accept(args: argparse.Namespace) -> int:
+    with open_history(args) as history:
+        run = history.run(args.run, git_cwd=Path.cwd())
+        history.accept(run)
+    print(f"run {run.seq} is a baseline again" if run.regressed
+          else f"run {run.seq} was a baseline already")  # fmt: skip
+    return OK
+
+
 def cmd_prune(args: argparse.Namespace) -> int:
     with open_history(args) as history:
         removed = history.prune(args.keep)
@@ -218,13 +230,18 @@ def _width() -> int:
 
 
 # -- arguments ----------------------------------------------------------------------------
+MOST = 1_000_000_000
+
+
 def _whole(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
         value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    if not 0 <= value <= MOST:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from 0 to {MOST:,}, got {text!r}"
+        )
     return value
 
 
@@ -331,6 +348,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("run", metavar="RUN", help=run_help)
     sub.add_argument("--json", required=True, metavar="PATH", help="the JSON file to write")
 
+    sub = command(
+        "accept", cmd_accept,
+        "Take a run the regression gate failed as a baseline again (its slowdown was meant).",
+    )  # fmt: skip
+    sub.add_argument("run", metavar="RUN", help=run_help)
+
     sub = command("prune", cmd_prune, "Remove all but the newest runs.")
     sub.add_argument("--keep", type=_whole, required=True, metavar="N")
     return parser
@@ -344,7 +367,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ERROR
     try:
         return int(args.handler(args))
-    except (CommandError, HistoryError, FormatError, OSError, sqlite3.Error) as exc:
+    except (CommandError, HistoryError, FormatError, sqlite3.Error) as exc:
+        print(f"fixture-perf {args.command}: error: {exc}", file=sys.stderr)
+        return ERROR
+    except BrokenPipeError:  # `fixture-perf runs | head`: the reader has seen enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return OK
+    except OSError as exc:
         print(f"fixture-perf {args.command}: error: {exc}", file=sys.stderr)
         return ERROR
     except KeyboardInterrupt:

@@ -186,7 +186,11 @@ def _history_options(config: pytest.Config) -> dict[str, Any]:
     values["save"] = save = not config.getoption("fixture_perf_no_save")
     db_text, db_source = _option_or_ini(config, "fixture_perf_db")
     if db_text:
-        values["db_path"] = output_path(config, db_text, db_source, writable=save)
+        # as pytest's own ini paths: an ini value is relative to the ini file's folder
+        base = None if db_source.startswith("--") else _ini_dir(config)
+        db = values["db_path"] = output_path(config, db_text, db_source, writable=save, base=base)
+        if db.exists() and not db.is_file():
+            raise pytest.UsageError(f"{db_source}: {db_text!r} is not a regular file")
     else:
         values["db_path"] = Path(config.rootpath, HISTORY_DEFAULT)
     values["keep_events"] = _whole_number(config, "fixture_perf_keep_events", DEFAULT_KEEP_EVENTS)
@@ -216,16 +220,29 @@ def _history_options(config: pytest.Config) -> dict[str, Any]:
     return values
 
 
-def _stored_run(config: pytest.Config, db: Path, ref: str, source: str) -> str:
-    """The number of the stored run ``ref`` names (checked now: a run named by mistake
-    must not leave a gate comparing nothing)."""
+def _stored_run(config: pytest.Config, db: Path, ref: str, source: str) -> str | None:
+    """The number of the stored run ``ref`` names, checked now: a run named by mistake on
+    the command line must not leave a gate comparing nothing (a usage error). None, with
+    a note at the end, when nothing is stored yet or the name comes from the ini file (a
+    fresh checkout, a CI job without its cache: the run goes on)."""
     from .store.history import History, HistoryError
 
+    if ref == "last" and not db.exists():
+        return None
     try:
         with History(db, create=False) as history:
             return str(history.run(ref, git_cwd=config.rootpath).seq)
     except HistoryError as exc:
-        raise pytest.UsageError(f"{source}: {exc}") from None
+        if not source.startswith("--"):
+            return ref  # judged (and said) at the end
+        hint = ""
+        if Path(config.invocation_params.dir, ref).exists():
+            hint = f" (a test path? write --fixture-perf-compare=RUN {ref})"
+        raise pytest.UsageError(f"{source}: {exc}{hint}") from None
+
+
+#: The largest count an option takes (runs in a window, runs whose events are kept).
+MOST = 1_000_000
 
 
 def _whole_number(config: pytest.Config, name: str, default: int, *, least: int = 0) -> int:
@@ -236,8 +253,10 @@ def _whole_number(config: pytest.Config, name: str, default: int, *, least: int 
         value = int(text)
     except ValueError:
         value = least - 1
-    if value < least:
-        raise pytest.UsageError(f"{source}: expected a whole number >= {least}, got {text!r}")
+    if not least <= value <= MOST:
+        raise pytest.UsageError(
+            f"{source}: expected a whole number from {least} to {MOST:,}, got {text!r}"
+        )
     return value
 
 
@@ -251,14 +270,21 @@ def _option_or_ini(config: pytest.Config, name: str) -> tuple[str | None, str]:
     return None, name
 
 
-def output_path(config: pytest.Config, text: str, source: str, *, writable: bool = True) -> Path:
-    """``text`` as an absolute path (relative ones from where pytest was started), checked
-    to be writable (when ``writable``); a one-line ``UsageError`` naming ``source``
-    otherwise."""
+def _ini_dir(config: pytest.Config) -> Path:
+    return config.inipath.parent if config.inipath is not None else config.rootpath
+
+
+def output_path(
+    config: pytest.Config, text: str, source: str, *, writable: bool = True,
+    base: Path | None = None,
+) -> Path:  # fmt: skip
+    """``text`` as an absolute path (relative ones from ``base``, by default where pytest
+    was started), checked to be writable (when ``writable``); a one-line ``UsageError``
+    naming ``source`` otherwise."""
     try:
         path = Path(text).expanduser()
         if not path.is_absolute():
-            path = Path(config.invocation_params.dir, path)
+            path = Path(base or config.invocation_params.dir, path)
         problem = _unwritable(path) if writable else None
     except (OSError, RuntimeError, ValueError) as exc:  # no such user, name too long...
         problem = getattr(exc, "strerror", None) or str(exc)

@@ -21,7 +21,9 @@ HEADERS = ("fixture", "scope", "location", "setups", "total", "mean", "p95", "ma
 
 
 def format_seconds(seconds: float) -> str:
-    """Compact human duration: ``812us``, ``12.3ms``, ``1.25s``, ``2m05s``."""
+    """Compact human duration: ``120ns``, ``812us``, ``12.3ms``, ``1.25s``, ``2m05s``."""
+    if 0 < seconds < 1e-6:
+        return f"{seconds * 1e9:.0f}ns"
     if seconds < 0.001:
         return f"{seconds * 1e6:.0f}us"
     if seconds < 1:
