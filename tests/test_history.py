@@ -343,3 +343,15 @@ def test_runs_finishing_at_once_are_each_saved_once(pytester: pytest.Pytester, r
     runs = stored_runs(history_db(pytester.path))
     assert len(runs) == 4 * rounds
     assert len({run_id for run_id, _ in runs}) == 4 * rounds
+
+
+def test_the_fingerprint_names_the_installed_plugins(pytester: pytest.Pytester) -> None:
+    from importlib.metadata import version
+
+    pytester.makeini(INI)
+    pytester.makepyfile("def test_x(): pass")
+    out = pytester.path / "run.json"
+    pytester.runpytest("-p", "no:cacheprovider", f"--fixture-perf-json={out}")
+    plugins = json.loads(out.read_text())["meta"]["plugins"]
+    assert f"pytest-xdist=={version('pytest-xdist')}" in plugins
+    assert f"pytest-fixture-perf=={version('pytest-fixture-perf')}" in plugins

@@ -58,11 +58,24 @@ def environment(config: pytest.Config) -> dict[str, Any]:
 
 
 def plugin_versions(config: pytest.Config) -> list[str]:
-    """``name==version`` of every installed pytest plugin (setuptools entry points)."""
+    """``name==version`` of every installed pytest plugin (setuptools entry points), read
+    from the head of each distribution's metadata file (``importlib.metadata`` parses the
+    whole file as e-mail headers for each field asked, at a cost worth avoiding at every
+    run's end)."""
     found = set()
     for _plugin, dist in config.pluginmanager.list_plugin_distinfo():
-        name = getattr(dist, "project_name", None) or getattr(dist, "name", "?")
-        found.add(f"{name}=={getattr(dist, 'version', '?')}")
+        fields = {"name": "?", "version": "?"}
+        try:
+            text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+        except (OSError, AttributeError, UnicodeDecodeError):
+            text = ""
+        for line in text.splitlines():
+            if not line:
+                break  # the end of the headers
+            key, _, value = line.partition(":")
+            if key.lower() in fields and fields[key.lower()] == "?":
+                fields[key.lower()] = value.strip()
+        found.add(f"{fields['name']}=={fields['version']}")
     return sorted(found)
 
 
