@@ -133,7 +133,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({
             "baseline": [r.seq for r in window], "run": new.seq,
-            "changes": [{**c.__dict__, "mean_change": c.mean_change,
+            "changes": [{**c._asdict(), "mean_change": c.mean_change,
                          "median_change": c.median_change} for c in changes],
         }, indent=2))  # fmt: skip
     else:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .model.budgets import Budget, BudgetError, parse_budgets, parse_duration
 from .model.compare import DEFAULT_FLOOR_NS, DEFAULT_WINDOW
+
+if TYPE_CHECKING:
+    from .model.budgets import Budget
 
 DEFAULT_TOP = 10
 HISTORY_DEFAULT = ".fixture-perf/history.db"
@@ -209,14 +211,20 @@ def _history_options(config: pytest.Config) -> dict[str, Any]:
         values["fail_on_regression"] = pct
     floor_text, floor_source = _option_or_ini(config, "fixture_perf_regression_floor")
     if floor_text is not None:
+        from .model.budgets import parse_duration
+
         try:
             values["floor_ns"] = round(parse_duration(floor_text) * 1e9)
         except ValueError as exc:
             raise pytest.UsageError(f"{floor_source}: {exc}") from None
-    try:
-        values["budgets"] = parse_budgets(config.getini("fixture_perf_budgets"))
-    except BudgetError as exc:
-        raise pytest.UsageError(f"ini option fixture_perf_budgets: {exc}") from None
+    lines = config.getini("fixture_perf_budgets")
+    if lines:
+        from .model.budgets import BudgetError, parse_budgets
+
+        try:
+            values["budgets"] = parse_budgets(lines)
+        except BudgetError as exc:
+            raise pytest.UsageError(f"ini option fixture_perf_budgets: {exc}") from None
     return values
 
 

@@ -41,7 +41,6 @@ from .model.totals import Entry, Totals
 from .options import Options
 from .problems import warn
 from .report.summary import build_summary
-from .report.terminal import write_terminal_summary, write_verdict
 
 if TYPE_CHECKING:
     from .model.intake import Intake
@@ -171,6 +170,7 @@ class Reporting(Role):
         return {}
 
     def terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        from .report.terminal import write_terminal_summary, write_verdict
         from .verdict import Verdict
 
         verdict = self.verdict or Verdict()

@@ -8,11 +8,9 @@ exit status is settled, then :func:`save` (with that status, and whether the gat
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .model import budgets
 from .model.compare import TOO_FEW, Change, Rule, compare, regressions
 from .model.derive import RunStats
 from .model.run import Run
@@ -20,26 +18,30 @@ from .options import Options
 from .problems import warn
 
 if TYPE_CHECKING:
+    from .model.budgets import Breach, Budget
     from .store.history import History, StoredRun
 
 
-@dataclass
 class Verdict:
-    #: The stored runs this run was compared with (oldest first); empty: none.
-    baseline: list[StoredRun] = field(default_factory=list)
-    #: Why there is no comparison, or what to know about it.
-    notes: list[str] = field(default_factory=list)
-    #: (definition key, measure) -> the change against the baseline.
-    changes: dict[tuple[str, str], Change] = field(default_factory=dict)
-    #: Set when the session is gated on regressions (``--fixture-perf-fail-on-regression``).
-    gate_pct: float | None = None
-    regressions: list[Change] = field(default_factory=list)
-    #: Measures the gate could not judge (too few samples: session fixtures...).
-    too_few: list[Change] = field(default_factory=list)
-    breaches: list[budgets.Breach] = field(default_factory=list)
-    unmatched_budgets: list[budgets.Budget] = field(default_factory=list)
-    #: The run's number in the history once saved.
-    saved_as: int | None = None
+    """What the history and the budgets say of a run (a plain class: imported at every
+    run's end, where a dataclass would cost its code generation)."""
+
+    def __init__(self, gate_pct: float | None = None) -> None:
+        #: The stored runs this run was compared with (oldest first); empty: none.
+        self.baseline: list[StoredRun] = []
+        #: Why there is no comparison, or what to know about it.
+        self.notes: list[str] = []
+        #: (definition key, measure) -> the change against the baseline.
+        self.changes: dict[tuple[str, str], Change] = {}
+        #: Set when the session is gated on regressions (--fixture-perf-fail-on-regression).
+        self.gate_pct = gate_pct
+        self.regressions: list[Change] = []
+        #: Measures the gate could not judge (too few samples: session fixtures...).
+        self.too_few: list[Change] = []
+        self.breaches: list[Breach] = []
+        self.unmatched_budgets: list[Budget] = []
+        #: The run's number in the history once saved.
+        self.saved_as: int | None = None
 
     @property
     def failed(self) -> bool:
@@ -50,7 +52,10 @@ def evaluate(run: Run, stats: RunStats, options: Options, rootdir: Path) -> Verd
     """Check the budgets, and compare with the history (reading it only). A failure of the
     history is a warning and a note; it never drops what the budgets found."""
     verdict = Verdict(gate_pct=options.fail_on_regression)
-    verdict.breaches, verdict.unmatched_budgets = budgets.check(options.budgets, stats.fixtures)
+    if options.budgets:
+        from .model.budgets import check
+
+        verdict.breaches, verdict.unmatched_budgets = check(options.budgets, stats.fixtures)
     path = options.db_path
     if path is None:
         return verdict

@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, NamedTuple
 
 from .stats import median
 
@@ -48,8 +47,11 @@ MEASURES: Final = (
 )
 
 
-@dataclass(frozen=True)
-class Rule:
+# Plain classes and named tuples, not dataclasses: this module is imported at every run's
+# start (``derive`` keeps samples), and a dataclass costs a code generation at import.
+
+
+class Rule(NamedTuple):
     """When a change counts: percent, absolute floor and significance."""
 
     pct: float = 0.0
@@ -57,18 +59,23 @@ class Rule:
     alpha: float = ALPHA
 
 
-@dataclass
 class Samples:
     """One fixture definition's durations in nanoseconds, one per setup (teardown), from
     one run or pooled from several (``run_medians``: each pooled run's median)."""
 
-    name: str
-    setup: list[int] = field(default_factory=list)
-    teardown: list[int] = field(default_factory=list)
-    setup_cpu: list[int] = field(default_factory=list)
-    teardown_cpu: list[int] = field(default_factory=list)
-    #: measure attribute -> the median of each run pooled in (empty for one run)
-    run_medians: dict[str, list[float]] = field(default_factory=dict)
+    __slots__ = ("name", "run_medians", "setup", "setup_cpu", "teardown", "teardown_cpu")
+
+    def __init__(
+        self, name: str, setup: list[int] | None = None, teardown: list[int] | None = None,
+        setup_cpu: list[int] | None = None, teardown_cpu: list[int] | None = None,
+    ) -> None:  # fmt: skip
+        self.name = name
+        self.setup = [] if setup is None else setup
+        self.teardown = [] if teardown is None else teardown
+        self.setup_cpu = [] if setup_cpu is None else setup_cpu
+        self.teardown_cpu = [] if teardown_cpu is None else teardown_cpu
+        #: measure attribute -> the median of each run pooled in (empty for one run)
+        self.run_medians: dict[str, list[float]] = {}
 
     def pool(self, other: Samples) -> None:
         """Add a run's samples (and note its medians)."""
@@ -79,8 +86,7 @@ class Samples:
                 self.run_medians.setdefault(attribute, []).append(_median(values))
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One fixture's one measure, before (the window) and after (this run)."""
 
     key: str

@@ -22,16 +22,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import random
+import os
 import sqlite3
 import struct
 import subprocess
 import time
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from ..model.compare import MEASURES, Samples
 from ..model.derive import RunStats
@@ -100,8 +99,7 @@ class HistoryError(Exception):
     """The history cannot be read or written (the message is one line)."""
 
 
-@dataclass(frozen=True)
-class StoredRun:
+class StoredRun(NamedTuple):
     """A run in the history (what ``fixture-perf runs`` lists)."""
 
     seq: int
@@ -130,11 +128,10 @@ class StoredRun:
         return (self.fingerprint, self.selection) == (other.fingerprint, other.selection)
 
     def as_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return self._asdict()
 
 
-@dataclass(frozen=True)
-class Comparability:
+class Comparability(NamedTuple):
     """What a run must share with another to be compared with it."""
 
     fingerprint: str
@@ -250,7 +247,7 @@ class History:
                 busy = "locked" in str(exc) or "busy" in str(exc)
                 if not busy or attempt == RETRIES:
                     raise HistoryError(f"{self.path}: {exc}") from None
-                time.sleep(random.uniform(0.05, 0.5) * (attempt + 1))
+                time.sleep((0.05 + os.getpid() % 10 / 20) * (attempt + 1))  # spread out
         try:
             yield
         except BaseException:
