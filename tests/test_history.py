@@ -83,9 +83,16 @@ def test_runs_are_saved_and_listed(
     assert (db.parent / ".gitignore").read_text().splitlines()[-1] == "*"
     assert shown[0] >= 61  # 30 db, 30 client, 1 engine (and the plugins' own)
     assert [setups for _, setups in stored_runs(db)] == shown
-    capsys.readouterr()
-    assert cli(["runs", f"--db={db}"]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    # the installed command, as a user runs it, in the suite's folder (found from there)
+    script = Path(sys.executable).with_name("fixture-perf")
+    command = (
+        [str(script)] if script.exists() else [sys.executable, "-m", "pytest_fixture_perf.cli"]
+    )
+    result = subprocess.run(
+        [*command, "runs"], cwd=noisy.path, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
     assert lines[0].split()[:2] == ["run", "when"]
     assert [line.split()[0] for line in lines[1:]] == ["1", "2"]
     assert all(line.split()[-1] == "passed" for line in lines[1:])
