@@ -138,3 +138,55 @@ def test_remote_workers_do_not_judge_the_output_path(suite: Suite, tmp_path: Pat
     result.assert_outcomes(passed=1)
     assert (suite.path / "out" / "perf.json").exists()
     assert "UsageError" not in result.stdout.str() + result.stderr.str()
+
+
+FAILING_FIXTURES = """
+import pytest
+
+@pytest.fixture
+def base():
+    yield 1
+
+@pytest.fixture
+def mid(base):
+    raise ValueError("mid boom")
+
+@pytest.fixture(scope="module")
+def module_teardown_fails():
+    yield
+    raise ValueError("module teardown boom")
+
+@pytest.fixture
+def finalizer_fails(request):
+    def fin():
+        raise RuntimeError("finalizer boom")
+    request.addfinalizer(fin)
+
+def test_declared(mid): pass
+def test_requested(request): request.getfixturevalue("mid")
+def test_module(module_teardown_fails): pass
+def test_finalizer(finalizer_fails): pass
+"""
+
+
+@pytest.mark.parametrize("tb", ["auto", "long", "short"])
+def test_a_failing_fixture_shows_the_users_traceback_only(suite: Suite, tb: str) -> None:
+    """Issue 12 #5: the plugin's hook frames were part of every fixture error's traceback."""
+    suite.pytester.makepyfile(test_failing=FAILING_FIXTURES)
+
+    def failures(*args: str) -> list[str]:
+        result = suite.pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--tb={tb}", *args)
+        lines = result.outlines
+        start = next(i for i, line in enumerate(lines) if "= ERRORS =" in line)
+        end = next(
+            i for i, line in enumerate(lines)
+            if "short test summary" in line or "= fixture performance =" in line
+        )  # fmt: skip
+        # object addresses differ from one process to the other
+        return [line.split(" at 0x")[0] for line in lines[start:end]]
+
+    with_plugin = failures("--fixture-perf-no-save")
+    # no frame of the plugin's files (pluggy's own frame may list it among the hooks)
+    assert not [line for line in with_plugin if "pytest_fixture_perf/" in line], with_plugin
+    without = failures("-p", "no:fixture_perf")
+    assert len(with_plugin) == len(without)

@@ -179,7 +179,7 @@ class Reporting(Role):
                 terminalreporter, self.run, self.stats(), self.options.top, verdict
             )
         else:
-            write_verdict(terminalreporter, verdict)
+            write_verdict(terminalreporter, verdict, table=False)
 
 
 def selection(nodeids: Sequence[str]) -> dict[str, Any]:

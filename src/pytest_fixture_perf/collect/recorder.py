@@ -113,6 +113,7 @@ class _GuardedFinalizer:
         self.live = live
 
     def __call__(self) -> object:
+        __tracebackhide__ = True  # the user's traceback shows their teardown, not this
         try:
             return self.finalizer()
         except BaseException as exc:
@@ -163,6 +164,7 @@ class Recorder:
     def pytest_fixture_setup(
         self, fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
     ) -> Generator[None, object, object]:
+        __tracebackhide__ = True  # a fixture's error shows the user's code, not this hook
         if not self.enabled:
             return (yield)
         try:

@@ -144,14 +144,15 @@ def write_terminal_summary(
     error = run.meta.get("tracking_error")
     if error:
         tr.write_line(f"fixture timing was disabled during the run: {error}")
-    write_verdict(tr, verdict)
+    write_verdict(tr, verdict, table=bool(fixtures))
 
 
-def write_verdict(tr: pytest.TerminalReporter, verdict: Verdict) -> None:
-    """The comparison's notes, the gate's regressions and the exceeded budgets."""
+def write_verdict(tr: pytest.TerminalReporter, verdict: Verdict, *, table: bool = True) -> None:
+    """The comparison's notes, the gate's regressions and the exceeded budgets (``table``:
+    the fixture table was shown, with its comparison column)."""
     for note in verdict.notes:
         tr.write_line(note, yellow=True)
-    if verdict.baseline:
+    if verdict.baseline and table:
         runs = ", ".join(str(r.seq) for r in verdict.baseline)
         tr.write_line(f"compared per setup with stored run(s) {runs} (mean change shown)")
     if verdict.gate_pct is not None and verdict.baseline:
