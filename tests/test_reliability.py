@@ -190,3 +190,33 @@ def test_a_failing_fixture_shows_the_users_traceback_only(suite: Suite, tb: str)
     assert not [line for line in with_plugin if "pytest_fixture_perf/" in line], with_plugin
     without = failures("-p", "no:fixture_perf")
     assert len(with_plugin) == len(without)
+
+
+BLOCKS_THE_REPORT = """
+import pathlib
+
+def test_takes_the_reports_folder():
+    # the report's folder becomes a file while the tests run: the write at the end fails
+    pathlib.Path("out").write_text("not a folder")
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "fails"),
+    [((), False), (("--fixture-perf-strict",), True), (("-W", "error"), True),
+     (("-o", "filterwarnings=error"), True)],
+)  # fmt: skip
+def test_a_failed_write_is_said_and_fails_the_session_when_asked(
+    suite: Suite, args: tuple[str, ...], fails: bool
+) -> None:
+    """Issue 12 #4: under -W error a failed write left no file, no warning and exit 0."""
+    suite.pytester.makepyfile(test_blocks=BLOCKS_THE_REPORT)
+    result = suite.pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--fixture-perf-json=out/report.json", *args
+    )
+    result.assert_outcomes(passed=1)
+    assert result.ret == (1 if fails else 0)
+    said = [line for line in result.outlines if line.startswith("fixture-perf: could not write")]
+    assert len(said) == 1, result.stdout.str()
+    assert said[0].endswith("(the session fails)") == fails
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()

@@ -85,7 +85,17 @@ def addoption(parser: pytest.Parser) -> None:
         "slower per setup by PCT percent or more, beyond noise (see the README's rule). "
         "Ini: fixture_perf_fail_on_regression.",
     )
+    group.addoption(
+        "--fixture-perf-strict",
+        action="store_true",
+        default=None,
+        help="Fail the session (exit status 1) when the JSON file or the history cannot be "
+        "written (a warning otherwise; -W error fails it too). Ini: fixture_perf_strict.",
+    )
     parser.addini("fixture_perf_top", "Default for --fixture-perf-top.", default=None)
+    parser.addini(
+        "fixture_perf_strict", "Default for --fixture-perf-strict.", type="bool", default=False
+    )
     parser.addini("fixture_perf_db", "Default for --fixture-perf-db.", default=None)
     parser.addini("fixture_perf_compare", "Default for --fixture-perf-compare.", default=None)
     parser.addini(
@@ -149,6 +159,7 @@ class Options:
     floor_ns: int = DEFAULT_FLOOR_NS
     window: int = DEFAULT_WINDOW
     budgets: tuple[Budget, ...] = ()
+    strict: bool = False
 
     @classmethod
     def from_config(cls, config: pytest.Config, *, writes_files: bool = True) -> Options:
@@ -186,6 +197,9 @@ def _history_options(config: pytest.Config) -> dict[str, Any]:
     """The history's, the gate's and the budgets' options (read where reports are made)."""
     values: dict[str, Any] = {}
     values["save"] = save = not config.getoption("fixture_perf_no_save")
+    values["strict"] = bool(
+        config.getoption("fixture_perf_strict") or config.getini("fixture_perf_strict")
+    )
     db_text, db_source = _option_or_ini(config, "fixture_perf_db")
     if db_text:
         # as pytest's own ini paths: an ini value is relative to the ini file's folder

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 
 import pytest
@@ -12,7 +11,11 @@ class FixturePerfWarning(pytest.PytestWarning):
     """pytest-fixture-perf could not record or report (your tests are unaffected)."""
 
 
-def warn(message: str) -> None:
-    """Emit a :class:`FixturePerfWarning`; under ``-W error`` it must not fail a test."""
-    with contextlib.suppress(Exception):
+def warn(message: str) -> bool:
+    """Emit a :class:`FixturePerfWarning`. Under ``-W error`` it must not fail a test: the
+    error is swallowed and False returned, for the caller to say it another way."""
+    try:
         warnings.warn(FixturePerfWarning(message), stacklevel=3)
+    except Exception:
+        return False
+    return True

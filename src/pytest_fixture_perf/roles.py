@@ -117,6 +117,10 @@ class Reporting(Role):
 
     _stats: RunStats | None = None
     verdict: Verdict | None = None
+    #: Outputs (the JSON file, the history) that could not be written, and whether that
+    #: fails the session (--fixture-perf-strict, or -W error, which swallowed the warning).
+    output_failures: tuple[str, ...] = ()
+    outputs_fail_session = False
 
     def finish(self, session: pytest.Session, exitstatus: int) -> None:
         from .collect import meta
@@ -143,6 +147,7 @@ class Reporting(Role):
         if self.verdict.failed and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
             run.meta["exit_status"] = int(pytest.ExitCode.TESTS_FAILED)
+        failures = []
         path = self.options.json_path
         if path is not None:
             from .report.jsonfile import write_json
@@ -150,8 +155,21 @@ class Reporting(Role):
             try:
                 write_json(path, run, stats)
             except OSError as exc:
-                warn(f"could not write {path}: {exc}")
-        verdict.save(run, stats, self.options, self.verdict)
+                failures.append(f"could not write {path}: {exc}")
+        unsaved = verdict.save(run, stats, self.options, self.verdict)
+        if unsaved is not None:
+            failures.append(unsaved)
+        self.output_failed(session, failures)
+
+    def output_failed(self, session: pytest.Session, failures: list[str]) -> None:
+        """A failed write is a warning, shown again in the summary; it fails the session
+        under --fixture-perf-strict, or when ``-W error`` turned the warning into an error
+        (which must not fail a test, and is swallowed)."""
+        shown = [warn(message) for message in failures]
+        self.output_failures = tuple(failures)
+        self.outputs_fail_session = bool(failures) and (self.options.strict or not all(shown))
+        if self.outputs_fail_session and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def writes_anything(self) -> bool:
         """Whether the run is written somewhere (a JSON file, the history)."""
@@ -180,6 +198,12 @@ class Reporting(Role):
             )
         else:
             write_verdict(terminalreporter, verdict, table=False)
+        for message in self.output_failures:
+            terminalreporter.write_line(
+                f"fixture-perf: {message}" + (" (the session fails)" if self.outputs_fail_session
+                                              else ""),
+                red=self.outputs_fail_session, yellow=not self.outputs_fail_session,
+            )  # fmt: skip
 
 
 def selection(nodeids: Sequence[str]) -> dict[str, Any]:

@@ -75,11 +75,12 @@ def evaluate(run: Run, stats: RunStats, options: Options, rootdir: Path) -> Verd
     return verdict
 
 
-def save(run: Run, stats: RunStats, options: Options, verdict: Verdict) -> None:
-    """Save the run in the history (a run the gate failed is kept out of later baselines)."""
+def save(run: Run, stats: RunStats, options: Options, verdict: Verdict) -> str | None:
+    """Save the run in the history (a run the gate failed is kept out of later baselines);
+    why it could not be, or None."""
     path = options.db_path
     if path is None or not options.save:
-        return
+        return None
     from .store.history import History, HistoryError
 
     try:
@@ -89,11 +90,11 @@ def save(run: Run, stats: RunStats, options: Options, verdict: Verdict) -> None:
                 regressed=bool(verdict.regressions),
             )  # fmt: skip
     except HistoryError as exc:
-        _problem(verdict, f"run not saved in the history: {exc}")
+        return f"run not saved in the history: {exc}"
     except Exception as exc:
-        _problem(verdict, f"run not saved in the history: {type(exc).__name__}: {exc}")
-    else:
-        verdict.saved_as = saved.seq if saved is not None else None
+        return f"run not saved in the history: {type(exc).__name__}: {exc}"
+    verdict.saved_as = saved.seq if saved is not None else None
+    return None
 
 
 def _problem(verdict: Verdict, message: str) -> None:
