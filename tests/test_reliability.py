@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Suite, by_name
+from conftest import INI, Suite, by_name
 
 FROZEN_CONFTEST = """
 import time
@@ -220,3 +220,117 @@ def test_a_failed_write_is_said_and_fails_the_session_when_asked(
     assert len(said) == 1, result.stdout.str()
     assert said[0].endswith("(the session fails)") == fails
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+ODD_PARAMS = r"""
+import enum, re, pytest
+
+class Colour(enum.Enum):
+    RED = 1
+
+def helper():
+    pass
+
+ODD = ["plain", "caf\u00e9 \U0001f600", "two\nlines\ttab", "\ud800", b"by\xfftes", "x" * 150,
+       b"y" * 150, 3.5, None, Colour.RED, helper, re.compile("a+\n"), (1, 2), object()]
+
+@pytest.fixture(params=ODD)
+def odd(request):
+    return request.param
+
+@pytest.fixture(params=[pytest.param(1, id="caf\u00e9"), 2, 3], ids=[None, "two\n", None])
+def explicit(request):
+    return request.param
+
+def test_odd(odd): pass
+def test_explicit(explicit): pass
+"""
+
+
+@pytest.mark.parametrize("ini", ["", "parametrize_long_str_id_strategy = legacy\n",
+                                 "parametrize_long_str_id_strategy = sha256\n"])  # fmt: skip
+def test_param_ids_are_pytests_own(suite: Suite, ini: str) -> None:
+    """Issue 12 #9: param_id differed from pytest's display id for emoji, newlines, lone
+    surrogates, bytes and long strings. Truth: the ids pytest gives the tests."""
+    from importlib.metadata import version
+
+    major_minor = tuple(int(x) for x in version("pytest").split(".")[:2])
+    if ini and major_minor < (9, 1):
+        ini = ""  # the option came with pytest 9.1; before it, ids are always "legacy"
+    suite.pytester.makeini(INI + ini)
+    suite.pytester.makepyfile(test_odd_params=ODD_PARAMS)
+    result, doc = suite.run("--collect-only", "-q", json_report=False)
+    truth = {}
+    for line in result.outlines:
+        if "::test_" in line and "[" in line:
+            name, _, rest = line.partition("[")
+            truth.setdefault(name.rsplit("::", 1)[1], []).append(rest[:-1])
+    result, doc = suite.run()
+    assert result.ret == 0
+    recorded = {}
+    events = doc["events"]
+    keys = [d["name"] for d in doc["definitions"]]
+    for d, phase, pid in zip(
+        events["definition"], events["phase"], events["param_id"], strict=True
+    ):
+        if phase == 0 and keys[d] in ("odd", "explicit"):
+            recorded.setdefault(keys[d], []).append(pid)
+    assert recorded["odd"] == truth["test_odd"]
+    assert recorded["explicit"] == truth["test_explicit"]
+    assert len(truth["test_odd"]) == 14
+
+
+ODD_NAMES = """
+import pytest
+
+LONG = "fixture_" + "x" * 292
+
+@pytest.fixture(name=LONG)
+def long_one(): pass
+
+@pytest.fixture(name="two\\nlines")
+def newline_one(): pass
+
+@pytest.fixture(name="tab\\there")
+def tab_one(): pass
+
+@pytest.fixture(name="\\u30c7\\u30fc\\u30bf\\u30d9\\u30fc\\u30b9")
+def cjk_one(): pass
+
+@pytest.fixture
+def plain(): pass
+
+def test_all(request, plain):
+    for name in (LONG, "two\\nlines", "tab\\there", "\\u30c7\\u30fc\\u30bf\\u30d9\\u30fc\\u30b9"):
+        request.getfixturevalue(name)
+"""
+
+
+def _columns(line: str) -> int:
+    """Terminal columns of the test's own characters: CJK ideographs and kana take two."""
+    return sum(2 if "\u3040" <= c <= "\u9fff" else 1 for c in line)
+
+
+def test_odd_fixture_names_keep_the_table_in_shape(
+    suite: Suite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12 #9: a 300-character name widened every row, a newline split a row, tabs and
+    CJK misaligned the columns."""
+    monkeypatch.setenv("COLUMNS", "150")
+    suite.pytester.makepyfile(test_odd_names=ODD_NAMES)
+    result = suite.pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--fixture-perf-no-save", "-p", "no:asyncio",
+        "-p", "no:anyio",
+    )  # fmt: skip
+    result.assert_outcomes(passed=1)
+    lines = result.outlines
+    header = next(i for i, line in enumerate(lines) if line.startswith("fixture "))
+    table = lines[header : header + 6]  # the header and five fixtures, one line each
+    assert [line.split()[1] for line in table[1:]] == ["function"] * 5, table
+    assert "\t" not in "".join(table)
+    width = 150
+    assert all(_columns(line) <= width for line in table), table
+    # every row's columns line up: "function" starts at the header's "scope"
+    scope_at = _columns(table[0][: table[0].index("scope")])
+    for line in table[1:]:
+        assert _columns(line[: line.index("function")]) == scope_at, table

@@ -34,6 +34,7 @@ import pytest
 
 from . import wire
 from .collect.clock import CLOCK
+from .collect.definitions import IdRules
 from .collect.recorder import Recorder
 from .model.derive import RunStats, derive
 from .model.run import MAIN_WORKER, FormatError, Mark, Run
@@ -219,7 +220,9 @@ class Local(Role):
 
     def __init__(self, config: pytest.Config, options: Options, worker: str) -> None:
         super().__init__(config, options)
-        self.recorder = Recorder(self.run, worker, config.rootpath, cpu_all=options.cpu)
+        self.recorder = Recorder(
+            self.run, worker, config.rootpath, cpu_all=options.cpu, id_rules=IdRules.of(config)
+        )
         self.worker = self.run.workers[self.recorder.worker]
         self._warned = False
         config.pluginmanager.register(self.recorder, "fixture_perf_recorder")

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import enum
+import hashlib
 import inspect
 import os
+import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -15,7 +18,7 @@ from ..model.run import SCOPES, Definition
 
 
 def describe(
-    fixturedef: pytest.FixtureDef[Any], rootpath: Path
+    fixturedef: pytest.FixtureDef[Any], rootpath: Path, rules: IdRules
 ) -> tuple[Definition, tuple[str, ...] | None] | None:
     """The definition of ``fixturedef`` and the display ids of its declared params, or None
     for what is not a fixture of its own (the pseudo-fixtures ``@pytest.mark.parametrize``
@@ -37,7 +40,7 @@ def describe(
     params = fixturedef.params
     param_ids = None
     if params is not None:
-        param_ids = tuple(declared_param_id(fixturedef, i, p) for i, p in enumerate(params))
+        param_ids = tuple(declared_param_id(fixturedef, i, p, rules) for i, p in enumerate(params))
     return definition, param_ids
 
 
@@ -53,29 +56,118 @@ def relative_source_path(filename: str, rootpath: Path) -> str:
     return path.replace(os.sep, "/")
 
 
-def declared_param_id(fixturedef: pytest.FixtureDef[Any], index: int, param: object) -> str:
-    """Best-effort display id of ``fixturedef.params[index]``, mirroring pytest's rules."""
+class IdRules(NamedTuple):
+    """What pytest's parameter ids depend on in a run's configuration."""
+
+    config: pytest.Config | None = None
+    #: False under ``disable_test_id_escaping_and_forfeit_all_rights_to_community_support``.
+    escape: bool = True
+    #: ``parametrize_long_str_id_strategy`` (pytest >= 9.1); None before it existed.
+    long_str: str | None = None
+    #: ``pytest.param(id=...)`` escapes the id itself (pytest < 9); later, ids are escaped
+    #: where they are made, as the others.
+    param_escapes: bool = False
+
+    @classmethod
+    def of(cls, config: pytest.Config) -> IdRules:
+        try:
+            escape = not config.getini(
+                "disable_test_id_escaping_and_forfeit_all_rights_to_community_support"
+            )
+        except ValueError:
+            escape = True
+        try:
+            long_str: str | None = str(config.getini("parametrize_long_str_id_strategy"))
+        except ValueError:
+            long_str = None
+        param_escapes = pytest.param(None, id="\u00e9").id != "\u00e9"
+        return cls(config, escape, long_str, param_escapes)
+
+
+def declared_param_id(
+    fixturedef: pytest.FixtureDef[Any], index: int, param: object, rules: IdRules
+) -> str:
+    """The display id of ``fixturedef.params[index]``, by pytest's rules: an explicit id
+    (``pytest.param(id=...)``, ``ids=[...]``, ``ids=callable``), else
+    ``pytest_make_parametrize_id``, else one made from the value."""
     ids: Any = fixturedef.ids
     value = param
-    explicit: object = None
     if type(param).__name__ == "ParameterSet":  # pytest.param(...)
         values: tuple[object, ...] = tuple(getattr(param, "values", ()))
         value = values[0] if len(values) == 1 else values
         explicit = getattr(param, "id", None)
-    if ids is not None:
-        if callable(ids):
-            try:
-                explicit = ids(value)
-            except Exception:
-                explicit = None
-        elif index < len(ids) and ids[index] is not None:
-            explicit = ids[index]
-    if explicit is not None:
-        return str(explicit)
-    return param_display_id(value, fixturedef.argname, index)
+        if isinstance(explicit, str):
+            return explicit if rules.param_escapes else _escaped(explicit, rules)
+    if ids is not None and not callable(ids):
+        if index < len(ids) and ids[index] is not None:
+            given = _from_value(ids[index], rules)
+            if given is not None:
+                return given
+    elif callable(ids):
+        try:
+            made = ids(value)
+        except Exception:
+            made = None
+        if made is not None:
+            given = _from_value(made, rules)
+            if given is not None:
+                return given
+    return param_display_id(value, fixturedef.argname, index, rules)
 
 
-def param_display_id(value: object, argname: str, index: int) -> str:
-    if value is None or isinstance(value, (str, int, float, bool)):
+def param_display_id(value: object, argname: str, index: int, rules: IdRules) -> str:
+    """The id pytest makes from a parameter's value (or ``argname`` and ``index``)."""
+    if rules.config is not None:
+        try:
+            hooked = rules.config.hook.pytest_make_parametrize_id(
+                config=rules.config, val=value, argname=argname
+            )
+        except Exception:
+            hooked = None
+        if hooked is not None:
+            return str(hooked)
+    if isinstance(value, (str, bytes)):
+        if len(value) <= LONG_STR or rules.long_str in (None, "legacy"):
+            return _escaped(value, rules)
+        if rules.long_str == "sha256":
+            data = value.encode("utf-8") if isinstance(value, str) else value
+            return hashlib.sha256(data).hexdigest()
+        return f"{argname}{index}"  # "short" ("disallow" fails the collection)
+    return _from_value(value, rules) or f"{argname}{index}"
+
+
+#: Longer str and bytes values follow ``parametrize_long_str_id_strategy``.
+LONG_STR = 100
+
+#: ASCII control characters as pytest writes them in ids.
+_NON_PRINTABLE = {i: f"\\x{i:02x}" for i in range(128) if i not in range(32, 127)}
+_NON_PRINTABLE.update({ord("\t"): "\\t", ord("\r"): "\\r", ord("\n"): "\\n"})
+
+
+def ascii_escaped(value: str | bytes) -> str:
+    """pytest's escaping of ids: non-ASCII as Python escapes, control characters too."""
+    if isinstance(value, bytes):
+        text = value.decode("ascii", "backslashreplace")
+    else:
+        text = value.encode("unicode_escape").decode("ascii")
+    return text.translate(_NON_PRINTABLE)
+
+
+def _escaped(value: str | bytes, rules: IdRules) -> str:
+    if rules.escape:
+        return ascii_escaped(value)
+    return value if isinstance(value, str) else ascii_escaped(value)
+
+
+def _from_value(value: object, rules: IdRules) -> str | None:
+    """The id of a value of a type pytest names (None for other types)."""
+    if isinstance(value, (str, bytes)):
+        return _escaped(value, rules)
+    if value is None or isinstance(value, (float, int, bool, complex)):
         return str(value)
-    return f"{argname}{index}"
+    if isinstance(value, re.Pattern):
+        return ascii_escaped(value.pattern)
+    if isinstance(value, enum.Enum):
+        return str(value)
+    name = getattr(value, "__name__", None)
+    return name if isinstance(name, str) else None

@@ -53,7 +53,7 @@ from ..model.run import (
     Run,
 )
 from .clock import CLOCK, Clock
-from .definitions import describe, param_display_id
+from .definitions import IdRules, describe, param_display_id
 from .pytest_internals import finalizers_of, item_memo, request_memo
 
 _SKIP_EXCEPTION: Final = pytest.skip.Exception
@@ -130,11 +130,13 @@ class Recorder:
 
     def __init__(
         self, run: Run, worker: str, rootpath: Path, *, cpu_all: bool = False,
-        clock: Clock = CLOCK,
+        clock: Clock = CLOCK, id_rules: IdRules | None = None,
     ) -> None:  # fmt: skip
         self.run = run
         self.rootpath = rootpath
         self.cpu_all = cpu_all
+        #: How pytest makes parameter ids in this run (for ``param_id``)
+        self.id_rules = id_rules or IdRules()
         self.worker = run.worker_id(worker)
         me = run.workers[self.worker]
         me.pid, me.host, me.anchor_ns = os.getpid(), hostname(), clock.anchor_ns
@@ -230,7 +232,9 @@ class Recorder:
                     scope = _SCOPE_CODES[request.scope]
                 elif "param" in request.__dict__:  # indirect parametrization
                     param_index = request.param_index  # type: ignore[attr-defined]
-                    param_id = param_display_id(request.param, info.name, param_index)
+                    param_id = param_display_id(
+                        request.param, info.name, param_index, self.id_rules
+                    )
                     scope = _SCOPE_CODES[request.scope]
                 else:
                     param_index = NOT_PARAMETRIZED
@@ -376,7 +380,7 @@ class Recorder:
     def _describe(self, fixturedef: pytest.FixtureDef[Any]) -> FixtureInfo | None:
         info = None
         if isinstance(getattr(fixturedef, "_finalizers", None), list):  # a FixtureDef we know
-            described = describe(fixturedef, self.rootpath)
+            described = describe(fixturedef, self.rootpath, self.id_rules)
             if described is not None:
                 definition, param_ids = described
                 scope = _SCOPE_CODES[definition.scope]

@@ -3,6 +3,7 @@ its statistics and the options, written through ``TerminalReporter``'s public AP
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -37,9 +38,9 @@ def format_seconds(seconds: float) -> str:
 def _row(entry: dict[str, Any]) -> tuple[str, ...]:
     """A table row of a fixture entry (the JSON file's: ``fixture_entry``)."""
     return (
-        entry["name"],
+        one_line(entry["name"]),
         entry["scope"],
-        entry["location"],
+        one_line(entry["location"]),
         str(entry["setups"]),
         format_seconds(entry["setup"]["total"] + entry["teardown"]["total"]),
         format_seconds(entry["setup"]["mean"]),
@@ -49,18 +50,61 @@ def _row(entry: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
+def one_line(text: str) -> str:
+    """``text`` as one printable line: control characters, lone surrogates and other
+    characters a terminal cannot show are escaped (``\\n``, ``\\ud800``)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: wide East Asian characters and most emoji take
+    two, combining marks and format characters none."""
+    if text.isascii():
+        return len(text)
+    return sum(
+        0 if unicodedata.combining(c) or unicodedata.category(c) in ("Mn", "Me", "Cf")
+        else 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1
+        for c in text
+    )  # fmt: skip
+
+
+def clip(text: str, width: int, *, keep_end: bool = False) -> str:
+    """``text`` cut to ``width`` columns with ``...`` where it was cut (at its start with
+    ``keep_end``: a path's end says most)."""
+    if display_width(text) <= width:
+        return text
+    room = max(1, width - 3)
+    chars = reversed(text) if keep_end else iter(text)
+    kept, used = [], 0
+    for c in chars:
+        used += display_width(c)
+        if used > room:
+            break
+        kept.append(c)
+    return "..." + "".join(reversed(kept)) if keep_end else "".join(kept) + "..."
+
+
+#: The widest a fixture name is shown (longer ones are cut; the JSON file has them whole).
+NAME_WIDTH = 48
+
+
 def _fit(rows: list[tuple[str, ...]], width: int) -> list[tuple[str, ...]]:
-    """Shorten the location column (from the left) so that rows fit ``width``."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    """Cut long names, then shorten the location column (from the left) so that rows fit
+    ``width``."""
+    rows = [(clip(row[0], NAME_WIDTH), *row[1:]) for row in rows]
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(rows[0]))]
     excess = sum(widths) + 2 * (len(widths) - 1) - width
     if excess <= 0:
         return rows
     loc_width = max(24, widths[2] - excess)
-    return [
-        (*row[:2], row[2] if len(row[2]) <= loc_width else "..." + row[2][-(loc_width - 3) :],
-         *row[3:])
-        for row in rows
-    ]  # fmt: skip
+    return [(*row[:2], clip(row[2], loc_width, keep_end=True), *row[3:]) for row in rows]
+
+
+def _pad(text: str, width: int, *, left: bool) -> str:
+    gap = " " * (width - display_width(text))
+    return text + gap if left else gap + text
 
 
 def format_table(
@@ -73,12 +117,11 @@ def format_table(
         headers = (*HEADERS, extra[0])
         rows = [(*row, cell) for row, cell in zip(rows, extra[1], strict=True)]
     rows = _fit([headers, *rows], width)
-    widths = [max(len(row[i]) for row in rows) for i in range(len(headers))]
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(headers))]
     lines = []
     for row in rows:
         cells = [
-            cell.ljust(w) if i < 3 else cell.rjust(w)
-            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+            _pad(cell, w, left=i < 3) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
         ]
         lines.append("  ".join(cells).rstrip())
     return lines
@@ -137,7 +180,7 @@ def write_terminal_summary(
     for f in fixtures[:top]:  # worth knowing: a costly session fixture paid once per worker
         if f.scope == "session" and len(f.workers) > 1 and f.total_ns >= 1e6:
             tr.write_line(
-                f"session fixture {f.definition.name} ran on {len(f.workers)} workers: "
+                f"session fixture {one_line(f.definition.name)} ran on {len(f.workers)} workers: "
                 f"{format_seconds(f.total_ns / NS_PER_S)} in total "
                 f"({format_seconds(f.setup['mean'])} per setup)"
             )
@@ -188,7 +231,8 @@ def write_verdict(tr: pytest.TerminalReporter, verdict: Verdict, *, table: bool 
         for b in verdict.breaches:
             budget = b.budget
             tr.write_line(
-                f"  {b.fixture.definition.name} ({b.fixture.definition.location}) "
+                f"  {one_line(b.fixture.definition.name)} "
+                f"({one_line(b.fixture.definition.location)}) "
                 f"{budget.phase} {budget.statistic} {format_seconds(b.value_s)} > "
                 f"{format_seconds(budget.limit_s)} over {b.count} {budget.phase}s "
                 f"[{budget.line}]",
@@ -200,7 +244,8 @@ def describe_change(c: Change) -> str:
     """``db setup: median 3.0ms -> 9.1ms (+203%), mean ..., n 150 -> 30, p=1e-12``."""
     change = c.median_change
     return (
-        f"{c.name} {c.measure}: median {format_seconds(c.before_median_ns / NS_PER_S)} -> "
+        f"{one_line(c.name)} {c.measure}: "
+        f"median {format_seconds(c.before_median_ns / NS_PER_S)} -> "
         f"{format_seconds(c.after_median_ns / NS_PER_S)}"
         + (f" ({change:+.0%})" if change is not None else "")
         + f", mean {format_seconds(c.before_mean_ns / NS_PER_S)} -> "
