@@ -17,6 +17,7 @@ def tests(session: nox.Session, pytest: str) -> None:
         "pytest-asyncio",
         "hypothesis",
         "freezegun",
+        "pytest-forked",
         "-e",
         ".",
     )

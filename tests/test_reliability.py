@@ -5,6 +5,7 @@ against (they were found by trying the plugin as an adversary would)."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 import threading
 from pathlib import Path
@@ -334,3 +335,57 @@ def test_odd_fixture_names_keep_the_table_in_shape(
     scope_at = _columns(table[0][: table[0].index("scope")])
     for line in table[1:]:
         assert _columns(line[: line.index("function")]) == scope_at, table
+
+
+FORKED_SUITE = """
+import pytest
+from gtlog import gt
+
+@pytest.fixture(scope="session")
+def sess():
+    gt("setup", "sess")
+    yield
+    gt("teardown", "sess")
+
+@pytest.fixture
+def func(sess):
+    gt("setup", "func", 0.001)
+    yield
+    gt("teardown", "func")
+
+@pytest.mark.parametrize("i", range(5))
+def test_x(func, i): pass
+
+@pytest.mark.forked
+def test_marked(func): pass
+
+def test_plain(func): pass
+"""
+
+
+@pytest.mark.parametrize("args", [("--forked",), (), ("--forked", "-n", "2")])
+def test_forked_tests_are_counted(suite: Suite, args: tuple[str, ...]) -> None:
+    """Issue 12 #8: under pytest-forked every fixture runs in a child process that dies
+    after its test; the report said 0 setups. (pytest-forked 1.7 runs no test on pytest
+    9.2: there, both sides are empty and the outcomes equal.)"""
+    import pytest_forked  # noqa: F401  (a development dependency: the test needs it)
+
+    suite.pytester.makepyfile(test_forked=FORKED_SUITE)
+    result, doc = suite.run("--fixture-perf-no-save", *args, subprocess=True)
+    truth = suite.ground_truth()
+    plain, _ = suite.run("-p", "no:fixture_perf", *args, subprocess=True, json_report=False)
+    outcomes = {k: v for k, v in result.parseoutcomes().items() if not k.startswith("warning")}
+    assert outcomes == plain.parseoutcomes()
+    found = {(phase, f["name"]): f[f"{phase}s"] for f in doc["fixtures"]
+             for phase in ("setup", "teardown") if f["name"] in ("sess", "func")}  # fmt: skip
+    if "EXITED" not in plain.stdout.str():  # pytest-forked handed the reports back
+        assert found == dict(truth)
+        assert doc["test_runs"]["rows"] == 7
+    else:  # pytest-forked 1.7 on pytest 9.2: the children run the tests, then fail
+        lost = plain.parseoutcomes()["failed"]  # the suite's only failures are these
+        assert truth[("setup", "func")] == 7
+        said = re.findall(
+            r"the fixtures of (\d+) forked test\(s\) are not counted", result.stdout.str()
+        )
+        # once a process (per xdist worker), in the summary (and once as a warning)
+        assert sum(map(int, said)) == 2 * lost, result.stdout.str()

@@ -25,7 +25,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -226,6 +226,10 @@ class Local(Role):
         self.worker = self.run.workers[self.recorder.worker]
         self._warned = False
         config.pluginmanager.register(self.recorder, "fixture_perf_recorder")
+        self.forked: ForkedTests | None = None
+        if config.pluginmanager.has_plugin("pytest_forked"):
+            self.forked = ForkedTests(self)
+            config.pluginmanager.register(self.forked, "fixture_perf_forked")
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -243,6 +247,8 @@ class Local(Role):
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if self.forked is not None and self.forked.take(report):
+            return  # the phase ran in a child process, which recorded it
         self.recorder.end_phase(report)
 
     def _check(self) -> None:
@@ -266,12 +272,80 @@ class Local(Role):
         self.recorder.flush()
         self.worker.finished = True
         self.worker.tracking_error = self.recorder.error
+        if self.forked is not None and self.forked.lost:
+            lost = (
+                f"the fixtures of {self.forked.lost} forked test(s) are not counted: their "
+                "process ended without handing its records back (pytest-forked)"
+            )
+            warn(lost)
+            self.worker.tracking_error = "; ".join(filter(None, (self.recorder.error, lost)))
         self.worker.open_setups = self.recorder.open_setups
 
     def entries(self) -> list[Entry]:
         self.recorder.flush()
         self.totals.update()
         return self.totals.entries()
+
+
+class ForkedTests:
+    """pytest-forked (``--forked``, ``@pytest.mark.forked``) runs a test in a child process
+    that dies after it: what the child records must reach this process. Registered only
+    where pytest-forked is installed.
+
+    Before the fork, this process moves its buffer into its run and notes the run's row
+    counts; the child, at each phase's report, attaches what its run gained since then (a
+    stand-alone document of the run format) to the report, which pytest-forked hands back
+    here whole; here :meth:`take` merges it.
+    """
+
+    def __init__(self, role: Local) -> None:
+        self.role = role
+        self.pid = os.getpid()
+        self.mark = Mark()
+        self._received = False
+        #: Forked tests whose process ended without handing back its records.
+        self.lost = 0
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
+        self.role.recorder.flush()
+        self.mark = self.role.run.mark()
+        self._received = False
+        result = yield
+        forked = item.config.getoption("forked", False) or item.get_closest_marker("forked")
+        if forked and not self._received and os.getpid() == self.pid:
+            self.lost += 1  # its process crashed, or pytest-forked could not report
+        return result
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if os.getpid() != self.pid:  # in the child: nobody else will see these records
+            recorder, run = self.role.recorder, self.role.run
+            try:
+                recorder.end_phase(report)
+                recorder.flush()
+                document = run.fragment(self.mark)
+                self.mark = run.mark()
+                blob = "" if document is None else _dumps(document)
+            except Exception as exc:
+                recorder.disable(exc)
+                blob = ""
+            setattr(report, wire.FORKED_ATTRIBUTE, blob)
+        return report
+
+    def take(self, report: pytest.TestReport) -> bool:
+        """Merge what a child recorded for this report; False for a report made here."""
+        blob = report.__dict__.pop(wire.FORKED_ATTRIBUTE, None)
+        if blob is None:
+            return False
+        self._received = True
+        if blob:
+            try:
+                self.role.run.absorb_json(blob)
+            except FormatError as exc:
+                warn(f"ignored fixture records from a forked test: {exc}")
+        return True
 
 
 class Serial(Local, Reporting):
@@ -291,7 +365,7 @@ class Serial(Local, Reporting):
 
     def finish(self, session: pytest.Session, exitstatus: int) -> None:
         self.close_worker()
-        self.run.meta["tracking_error"] = self.recorder.error
+        self.run.meta["tracking_error"] = self.worker.tracking_error
         super().finish(session, exitstatus)
 
     def summary(self) -> dict[str, Any]:
@@ -336,7 +410,8 @@ class Worker(Local):
 
     @pytest.hookimpl(tryfirst=True)  # before xdist sends the report on
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self.recorder.end_phase(report)
+        if self.forked is None or not self.forked.take(report):
+            self.recorder.end_phase(report)
         try:
             blob = self._fragment()
         except Exception as exc:

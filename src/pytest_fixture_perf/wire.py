@@ -8,6 +8,9 @@ Only plain data crosses: JSON strings of the run format (``model.run``) and a fi
   after its last report, and the worker's final state (finished, tracking error, open
   setups).
 * ``LIVE_PATH_KEY``: in a local worker's ``workerinput``, the path of the live store.
+* ``FORKED_ATTRIBUTE``: on a test report made in a child process of pytest-forked
+  (``--forked``), what the child recorded during that phase, as a stand-alone document of
+  the run format (JSON; empty when nothing), for the process that forked it.
 """
 
 from __future__ import annotations
@@ -17,3 +20,4 @@ from typing import Final
 REPORT_ATTRIBUTE: Final = "fixture_perf"
 WORKEROUTPUT_KEY: Final = "fixture_perf"
 LIVE_PATH_KEY: Final = "fixture_perf_live"
+FORKED_ATTRIBUTE: Final = "fixture_perf_forked"

@@ -324,6 +324,8 @@ class Recorder:
         """After each phase's report: the phase's end and outcome; after the teardown, the
         test run is complete."""
         times = self._times  # [test, setup, call, teardown, end, outcome]
+        if times[0] == NONE:
+            return  # no test began here (a report made in another process: --forked)
         if report.outcome != "passed" or "wasxfail" in report.__dict__:  # not the usual
             outcome = _phase_outcome(report)
             if _RANK[outcome] > _RANK[times[5]]:
@@ -335,6 +337,7 @@ class Recorder:
             times[4] = self._perf()
             self.test_runs.append(tuple(times))
             self.current_test = NONE
+            self._times = [NONE, 0, 0, 0, 0, PASSED]
 
     # -- between tests ---------------------------------------------------------------------
     def flush(self) -> None:

@@ -163,7 +163,7 @@ def write_terminal_summary(
             )
         if worker.tracking_error is not None and worker.id != MAIN_WORKER:
             tr.write_line(
-                f"fixture timing was disabled on worker {worker.id}: {worker.tracking_error}",
+                f"fixture timing on worker {worker.id} is incomplete: {worker.tracking_error}",
                 yellow=True,
             )
     fixtures = stats.fixtures
@@ -186,7 +186,7 @@ def write_terminal_summary(
             )
     error = run.meta.get("tracking_error")
     if error:
-        tr.write_line(f"fixture timing was disabled during the run: {error}")
+        tr.write_line(f"fixture timing is incomplete: {error}")
     write_verdict(tr, verdict, table=bool(fixtures))
 
 
