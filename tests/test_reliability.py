@@ -103,9 +103,9 @@ def test_json_file_permissions_follow_the_umask_or_stay(suite: Suite) -> None:
     """The file was always mode 0600, and turned an existing 0644 file into 0600."""
     suite.pytester.makepyfile("def test_one(): pass")
     new, kept, link_target = (suite.path / name for name in ("new.json", "kept.json", "t.json"))
-    kept.write_text("old")
+    kept.write_text('{"schema_version": 2}')  # an earlier report
     kept.chmod(0o640)
-    link_target.write_text("old")
+    link_target.write_text('{"schema_version": 2}')
     link = suite.path / "link.json"
     link.symlink_to(link_target)
     old_umask = os.umask(0o022)
@@ -389,3 +389,24 @@ def test_forked_tests_are_counted(suite: Suite, args: tuple[str, ...]) -> None:
         )
         # once a process (per xdist worker), in the summary (and once as a warning)
         assert sum(map(int, said)) == 2 * lost, result.stdout.str()
+
+
+def test_a_file_that_is_not_a_report_is_never_replaced(suite: Suite, tmp_path: Path) -> None:
+    """A JSON path naming a source file or a database was replaced by the report."""
+    from pytest_fixture_perf.cli import main as cli
+
+    suite.pytester.makepyfile("def test_one(): pass")
+    good = suite.path / "good.json"
+    assert suite.pytester.runpytest_subprocess(f"--fixture-perf-json={good}").ret == 0
+    for name, content in (("notes.py", b"print('mine')\n"), ("data.db", b"SQLite format 3\x00")):
+        precious = suite.path / name
+        precious.write_bytes(content)
+        result = suite.pytester.runpytest_subprocess(f"--fixture-perf-json={precious}")
+        assert result.ret == pytest.ExitCode.USAGE_ERROR
+        assert "is not a pytest-fixture-perf JSON report (left untouched)" in result.stderr.str()
+        assert precious.read_bytes() == content
+        # the command line's outputs too
+        assert cli(["export", "last", f"--db={suite.path / '.fixture-perf/history.db'}",
+                    f"--json={precious}"]) == 2  # fmt: skip
+        assert cli(["combine", str(good), f"--output={precious}"]) == 2
+        assert precious.read_bytes() == content

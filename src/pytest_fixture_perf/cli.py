@@ -18,12 +18,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from . import defaults
 from ._version import __version__
 from .model.budgets import parse_duration
-from .model.compare import DEFAULT_FLOOR_NS, REGRESSED, Rule, compare
+from .model.compare import REGRESSED, Rule, compare
 from .model.run import FormatError
 from .model.stats import NS_PER_S
-from .options import HISTORY_DEFAULT
 from .report.terminal import format_seconds, format_table
 from .store.history import History, HistoryError, StoredRun
 
@@ -47,10 +47,10 @@ def find_db(start: Path) -> Path:
     """The history nearest ``start`` (there or in a parent folder), else the default path
     under ``start``."""
     for directory in (start, *start.parents):
-        candidate = directory / HISTORY_DEFAULT
+        candidate = directory / defaults.HISTORY_PATH
         if candidate.exists():
             return candidate
-    return start / HISTORY_DEFAULT
+    return start / defaults.HISTORY_PATH
 
 
 def open_history(args: argparse.Namespace, *, create: bool = False) -> History:
@@ -125,9 +125,14 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     rule = Rule(pct=args.fail_on_regression or 0.0, floor_ns=args.floor_ns)
     with open_history(args) as history:
-        base = history.run(args.base, git_cwd=Path.cwd())
+        base = history.run(args.base, git_cwd=Path.cwd(), baseline=True)
         new = history.run(args.new, git_cwd=Path.cwd())
-        window = history.window(base, args.window, up_to=base.seq) or [base]
+        window = [r for r in history.window(base, args.window, up_to=base.seq) if r != new]
+        if not window:
+            raise CommandError(f"nothing to compare run {new.seq} with: it is run {base.seq}")
+        if not base.comparable(new):
+            print(f"note: runs {base.seq} and {new.seq} ran other tests or in another "
+                  "environment; compared per setup all the same", file=sys.stderr)  # fmt: skip
         changes = compare(history.samples(window), history.samples([new]), rule)
     regressed = [c for c in changes if c.status == REGRESSED]
     if args.json:
@@ -211,8 +216,8 @@ def cmd_accept(args: argparse.Namespace) -> int:
     with open_history(args) as history:
         run = history.run(args.run, git_cwd=Path.cwd())
         history.accept(run)
-    print(f"run {run.seq} is a baseline again" if run.regressed
-          else f"run {run.seq} was a baseline already")  # fmt: skip
+    print(f"run {run.seq} is the baseline: later runs are compared with it and the runs "
+          "after it")  # fmt: skip
     return OK
 
 
@@ -230,17 +235,14 @@ def _width() -> int:
 
 
 # -- arguments ----------------------------------------------------------------------------
-MOST = 1_000_000_000
-
-
 def _whole(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
         value = -1
-    if not 0 <= value <= MOST:
+    if not 0 <= value <= defaults.MOST:
         raise argparse.ArgumentTypeError(
-            f"expected a whole number from 0 to {MOST:,}, got {text!r}"
+            f"expected a whole number from 0 to {defaults.MOST:,}, got {text!r}"
         )
     return value
 
@@ -289,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text, description=text)
         sub.add_argument(
             "--db", metavar="PATH",
-            help=f"the history database (default: the nearest {HISTORY_DEFAULT})",
+            help=f"the history database (default: the nearest {defaults.HISTORY_PATH})",
         )  # fmt: skip
         sub.set_defaults(handler=run)
         return sub
@@ -329,9 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--floor",
         type=_floor,
         dest="floor_ns",
-        default=DEFAULT_FLOOR_NS,
+        default=defaults.FLOOR_NS,
         metavar="DURATION",
-        help=f"smallest change that counts (default {DEFAULT_FLOOR_NS // 1_000_000}ms)",
+        help=f"smallest change that counts (default {defaults.FLOOR_NS // 1_000_000}ms)",
     )
     sub.add_argument("--json", action="store_true", help="as JSON")
 
@@ -350,7 +352,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command(
         "accept", cmd_accept,
-        "Take a run the regression gate failed as a baseline again (its slowdown was meant).",
+        "Take a run as the new baseline (a slowdown the gate failed was meant): later runs "
+        "are compared with it and the runs after it only.",
     )  # fmt: skip
     sub.add_argument("run", metavar="RUN", help=run_help)
 

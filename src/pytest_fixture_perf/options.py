@@ -13,14 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .model.compare import DEFAULT_FLOOR_NS, DEFAULT_WINDOW
+from . import defaults
 
 if TYPE_CHECKING:
     from .model.budgets import Budget
-
-DEFAULT_TOP = 10
-HISTORY_DEFAULT = ".fixture-perf/history.db"
-DEFAULT_KEEP_EVENTS = 20
 
 
 def addoption(parser: pytest.Parser) -> None:
@@ -30,7 +26,7 @@ def addoption(parser: pytest.Parser) -> None:
         metavar="N",
         default=None,
         help=f"Show the N costliest fixtures in the terminal summary "
-        f"(default {DEFAULT_TOP}; 0 hides the section). Ini: fixture_perf_top.",
+        f"(default {defaults.TOP}; 0 hides the section). Ini: fixture_perf_top.",
     )
     group.addoption(
         "--fixture-perf-json",
@@ -58,7 +54,7 @@ def addoption(parser: pytest.Parser) -> None:
         "--fixture-perf-db",
         metavar="PATH",
         default=None,
-        help=f"The history database (default {HISTORY_DEFAULT} under the rootdir). "
+        help=f"The history database (default {defaults.HISTORY_PATH} under the rootdir). "
         "Ini: fixture_perf_db.",
     )
     group.addoption(
@@ -106,18 +102,18 @@ def addoption(parser: pytest.Parser) -> None:
     parser.addini(
         "fixture_perf_regression_floor",
         f"A slower median counts only when it grew by at least this much (default "
-        f"{DEFAULT_FLOOR_NS // 1_000_000}ms).",
+        f"{defaults.FLOOR_NS // 1_000_000}ms).",
         default=None,
     )
     parser.addini(
         "fixture_perf_window",
-        f"How many recent comparable runs a run is compared with (default {DEFAULT_WINDOW}).",
+        f"How many recent comparable runs a run is compared with (default {defaults.WINDOW}).",
         default=None,
     )
     parser.addini(
         "fixture_perf_keep_events",
         f"Keep the events of the newest N runs in the history; older runs keep statistics "
-        f"(default {DEFAULT_KEEP_EVENTS}).",
+        f"(default {defaults.KEEP_EVENTS}).",
         default=None,
     )
     parser.addini(
@@ -144,20 +140,20 @@ def runs_fixtures(config: pytest.Config) -> bool:
 
 @dataclass(frozen=True)
 class Options:
-    top: int = DEFAULT_TOP
+    top: int = defaults.TOP
     json_path: Path | None = None
     live: bool = True
     cpu: bool = False
     #: The history database; None where this process writes no file (a worker).
     db_path: Path | None = None
     save: bool = True
-    keep_events: int = DEFAULT_KEEP_EVENTS
+    keep_events: int = defaults.KEEP_EVENTS
     #: The run to compare with (as the user named it); None: the latest comparable runs.
     compare: str | None = None
     #: Fail the session on a regression of this many percent; None: never.
     fail_on_regression: float | None = None
-    floor_ns: int = DEFAULT_FLOOR_NS
-    window: int = DEFAULT_WINDOW
+    floor_ns: int = defaults.FLOOR_NS
+    window: int = defaults.WINDOW
     budgets: tuple[Budget, ...] = ()
     strict: bool = False
 
@@ -169,7 +165,7 @@ class Options:
         run or the xdist controller, never a worker, whose filesystem may not be ours).
         """
         top_text, top_source = _option_or_ini(config, "fixture_perf_top")
-        top = DEFAULT_TOP
+        top = defaults.TOP
         if top_text is not None:
             try:
                 top = int(top_text)
@@ -183,6 +179,11 @@ class Options:
         json_path = None
         if json_text and writes_files:
             json_path = output_path(config, json_text, json_source)
+            from .store.files import foreign_file
+
+            problem = foreign_file(json_path)
+            if problem is not None:
+                raise pytest.UsageError(f"{json_source}: {json_text!r} is {problem}")
         live_text, live_source = _option_or_ini(config, "fixture_perf_live")
         if live_text not in (None, "auto", "off"):
             raise pytest.UsageError(f"{live_source}: expected 'auto' or 'off', got {live_text!r}")
@@ -208,9 +209,9 @@ def _history_options(config: pytest.Config) -> dict[str, Any]:
         if db.exists() and not db.is_file():
             raise pytest.UsageError(f"{db_source}: {db_text!r} is not a regular file")
     else:
-        values["db_path"] = Path(config.rootpath, HISTORY_DEFAULT)
-    values["keep_events"] = _whole_number(config, "fixture_perf_keep_events", DEFAULT_KEEP_EVENTS)
-    values["window"] = _whole_number(config, "fixture_perf_window", DEFAULT_WINDOW, least=1)
+        values["db_path"] = Path(config.rootpath, defaults.HISTORY_PATH)
+    values["keep_events"] = _whole_number(config, "fixture_perf_keep_events", defaults.KEEP_EVENTS)
+    values["window"] = _whole_number(config, "fixture_perf_window", defaults.WINDOW, least=1)
     compare, compare_source = _option_or_ini(config, "fixture_perf_compare")
     if compare:
         values["compare"] = _stored_run(config, values["db_path"], compare, compare_source)
@@ -242,29 +243,31 @@ def _history_options(config: pytest.Config) -> dict[str, Any]:
     return values
 
 
-def _stored_run(config: pytest.Config, db: Path, ref: str, source: str) -> str | None:
-    """The number of the stored run ``ref`` names, checked now: a run named by mistake on
-    the command line must not leave a gate comparing nothing (a usage error). None, with
-    a note at the end, when nothing is stored yet or the name comes from the ini file (a
-    fresh checkout, a CI job without its cache: the run goes on)."""
+def _stored_run(config: pytest.Config, db: Path, ref: str, source: str) -> str:
+    """The number of the stored run ``ref`` names, checked now where it can be: a run
+    named by mistake on the command line must not leave a gate comparing nothing (a usage
+    error). Otherwise ``ref`` itself, judged and said at the end, and the tests run: when
+    no history is there yet or it cannot be read (a fresh checkout, a CI job without its
+    cache, a damaged file), or the name comes from the ini file."""
     from .store.history import History, HistoryError
 
-    if ref == "last" and not db.exists():
-        return None
+    if not db.exists():
+        return ref
     try:
-        with History(db, create=False) as history:
-            return str(history.run(ref, git_cwd=config.rootpath).seq)
+        history = History(db, create=False)
+    except HistoryError:
+        return ref  # said once, at the end
+    try:
+        return str(history.run(ref, git_cwd=config.rootpath, baseline=True).seq)
     except HistoryError as exc:
         if not source.startswith("--"):
-            return ref  # judged (and said) at the end
+            return ref
         hint = ""
         if Path(config.invocation_params.dir, ref).exists():
             hint = f" (a test path? write --fixture-perf-compare=RUN {ref})"
         raise pytest.UsageError(f"{source}: {exc}{hint}") from None
-
-
-#: The largest count an option takes (runs in a window, runs whose events are kept).
-MOST = 1_000_000
+    finally:
+        history.close()
 
 
 def _whole_number(config: pytest.Config, name: str, default: int, *, least: int = 0) -> int:
@@ -275,9 +278,9 @@ def _whole_number(config: pytest.Config, name: str, default: int, *, least: int 
         value = int(text)
     except ValueError:
         value = least - 1
-    if not least <= value <= MOST:
+    if not least <= value <= defaults.MOST:
         raise pytest.UsageError(
-            f"{source}: expected a whole number from {least} to {MOST:,}, got {text!r}"
+            f"{source}: expected a whole number from {least} to {defaults.MOST:,}, got {text!r}"
         )
     return value
 

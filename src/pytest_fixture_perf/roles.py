@@ -155,8 +155,8 @@ class Reporting(Role):
 
             try:
                 write_json(path, run, stats)
-            except OSError as exc:
-                failures.append(f"could not write {path}: {exc}")
+            except OSError as exc:  # FileExistsError: a file not ours, never replaced
+                failures.append(f"could not write {path}: {exc.strerror or exc}")
         unsaved = verdict.save(run, stats, self.options, self.verdict)
         if unsaved is not None:
             failures.append(unsaved)

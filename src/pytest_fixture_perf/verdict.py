@@ -60,7 +60,7 @@ def evaluate(run: Run, stats: RunStats, options: Options, rootdir: Path) -> Verd
     if path is None:
         return verdict
     if not path.exists():
-        if options.fail_on_regression is not None:
+        if options.fail_on_regression is not None or options.compare is not None:
             verdict.notes.append(f"no history yet at {path}: nothing to compare with")
         return verdict
     from .store.history import History, HistoryError
@@ -112,7 +112,7 @@ def _compare(
     current = Comparability.of(run.meta)
     if options.compare is not None:
         try:
-            reference = history.run(options.compare, git_cwd=rootdir)
+            reference = history.run(options.compare, git_cwd=rootdir, baseline=True)
         except HistoryError as exc:
             verdict.notes.append(f"nothing to compare with: {exc}")
             return

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..defaults import INT_LIMIT
 from .intake import loads
 from .run import FORMAT_VERSION, FormatError, Run
 
@@ -127,7 +128,7 @@ def combined_meta(metas: list[dict[str, Any]], shards: list[dict[str, Any]]) -> 
 
 def _count(value: object) -> int:
     """A count from a shard's meta (any JSON): a whole number >= 0, else 0."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**62:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < INT_LIMIT:
         return 0
     return value
 

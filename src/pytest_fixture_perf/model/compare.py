@@ -12,9 +12,10 @@ version). Its current samples (one duration per setup) are compared with the sam
    ``p < alpha`` (default 0.002, as asv uses);
 3. the median per setup grew by at least ``pct`` percent **and** by at least ``floor_ns``
    (default 5 ms), so a 0.2 ms fixture can never fail a build however noisy it is;
-4. it grew that much beyond what the window's runs already vary by: against the slowest of
-   the window runs' own medians too (samples within a run are not independent of its
-   machine's load: one run's noise shows in all its samples at once).
+4. it grew that much beyond what the window's runs already vary by: against the second
+   slowest of the window runs' own medians too (the slowest with fewer than three runs).
+   Samples within a run share its machine's load, so one run's noise shows in all its
+   samples at once; and no single slow run, a regression nobody gated, can hide the next.
 
 The same rule, mirrored, says **improved**. Everything else is **unchanged**.
 """
@@ -25,11 +26,9 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Final, NamedTuple
 
+from ..defaults import ALPHA, FLOOR_NS
 from .stats import median
 
-ALPHA: Final = 0.002
-DEFAULT_FLOOR_NS: Final = 5_000_000
-DEFAULT_WINDOW: Final = 5
 #: Largest ``m * n`` for which p-values are exact (when there are no ties).
 EXACT_LIMIT: Final = 10_000
 
@@ -55,7 +54,7 @@ class Rule(NamedTuple):
     """When a change counts: percent, absolute floor and significance."""
 
     pct: float = 0.0
-    floor_ns: int = DEFAULT_FLOOR_NS
+    floor_ns: int = FLOOR_NS
     alpha: float = ALPHA
 
 
@@ -204,9 +203,8 @@ def compare_measure(
         else:
             slower = a_med >= b_med
             p = p_greater(before, after) if slower else p_greater(after, before)
-            # the pooled median, and the run whose median is nearest this run's
-            references = [b_med, max(run_medians, default=b_med) if slower
-                          else min(run_medians, default=b_med)]  # fmt: skip
+            # the pooled median, and the runs' own variation (one run aside)
+            references = [b_med, _runs_bound(run_medians, b_med, high=slower)]
             if p < rule.alpha and all(
                 _grew(ref, a_med, rule) if slower else _grew(a_med, ref, rule) for ref in references
             ):
@@ -215,6 +213,15 @@ def compare_measure(
         key, name, measure, len(before), len(after), b_med, a_med, _mean(before), _mean(after),
         p, status,
     )  # fmt: skip
+
+
+def _runs_bound(run_medians: Sequence[float], pooled: float, *, high: bool) -> float:
+    """The second slowest (fastest, for ``high=False``) run's median, or the slowest with
+    fewer than three runs; the pooled median without runs."""
+    if not run_medians:
+        return pooled
+    ordered = sorted(run_medians, reverse=high)
+    return ordered[1] if len(ordered) >= 3 else ordered[0]
 
 
 def _grew(low: float, high: float, rule: Rule) -> bool:

@@ -132,6 +132,36 @@ def _fixture(entry: Entry, samples: _Samples) -> FixtureStats:
     )  # fmt: skip
 
 
+def fixture_entry(f: FixtureStats) -> dict[str, Any]:
+    """A fixture's statistics as the JSON file's (and the history's) fixture entry."""
+    d, t = f.definition, f.tally
+    return {
+        "name": d.name,
+        "key": d.key,
+        "scope": f.scope,
+        "declared_scope": d.scope,
+        "scopes": dict(sorted(t.scopes.items(), key=lambda item: SCOPES.index(item[0]))),
+        "location": d.location,
+        "setups": t.setups,
+        "teardowns": t.teardowns,
+        "setup_errors": t.setup_errors,
+        "setup_skips": t.setup_skips,
+        "teardown_errors": t.teardown_errors,
+        "uses": t.uses,
+        "setup": f.setup,
+        "teardown": f.teardown,
+        "setup_inclusive": f.setup_inclusive,
+        "setup_cpu": f.setup_cpu,
+        "teardown_cpu": f.teardown_cpu,
+        "workers": f.workers,
+        "params": {
+            param: {"setups": p.setups, "setup": p.setup, "teardowns": p.teardowns,
+                    "teardown": p.teardown}
+            for param, p in f.params.items()
+        },
+    }  # fmt: skip
+
+
 def costliest_first(entry: Entry | FixtureStats) -> tuple[int, str]:
     """The one order of every report: total (setup + teardown) time, then key."""
     return (-entry.tally.total_ns, entry.definition.key)

@@ -26,6 +26,7 @@ as sets of facts, whatever the order in which they arrived.
 
 from __future__ import annotations
 
+import functools
 import json
 import struct
 from array import array
@@ -375,6 +376,25 @@ class Run:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), separators=(",", ":"))
 
+    def json_chunks(self, head: Sequence[tuple[str, str]] = ()) -> Iterator[str]:
+        """The run in its format as JSON text, in pieces made as they are asked for (a run
+        can hold millions of values): one table column a line. ``head``: more members
+        (key, JSON text) to put after ``schema_version``."""
+        compact = functools.partial(json.dumps, separators=(",", ":"))
+        yield f'{{\n  "schema_version": {FORMAT_VERSION}'
+        for key, body in head:
+            yield f",\n  {json.dumps(key)}: {body}"
+        for key, value in self.to_dict(tables=False).items():
+            if key != "schema_version":
+                yield f",\n  {json.dumps(key)}: {compact(value)}"
+        for table, columns in TABLES.items():
+            rows = getattr(self, table)
+            yield f',\n  "{table}": {{\n    "rows": {len(rows)}'
+            for column in columns:
+                yield f",\n    {json.dumps(column)}: {_json_column(getattr(rows, column))}"
+            yield "\n  }"
+        yield "\n}\n"
+
     @classmethod
     def from_dict(cls, document: object) -> Run:
         run = cls()
@@ -534,6 +554,13 @@ def astuple_worker(worker: Worker) -> tuple[Any, ...]:
 def _extend(column: array[int], values: Sequence[int]) -> None:
     """Append ``values`` to ``column`` (several times faster than ``array.extend``)."""
     column.frombytes(struct.pack(f"{len(values)}{column.typecode}", *values))
+
+
+def _json_column(values: array[int] | list[Any]) -> str:
+    """A column as a JSON list (integers written straight from the array)."""
+    if isinstance(values, array):
+        return "[" + ",".join(map(str, values)) + "]"
+    return json.dumps(values, separators=(",", ":"))
 
 
 def column_values(column: array[int] | list[Any]) -> list[Any]:

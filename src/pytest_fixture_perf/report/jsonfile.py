@@ -10,55 +10,17 @@ columns' codes mean). The schema is documented in the README.
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
-from array import array
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..model.derive import FixtureStats, RunStats, WorkerStats
-from ..model.run import (
-    FORMAT_VERSION,
-    OUTCOMES,
-    PHASES,
-    SCOPES,
-    TABLES,
-    TEST_OUTCOMES,
-    Run,
-    column_values,
-)
+from ..model.derive import RunStats, WorkerStats, fixture_entry
+from ..model.run import FORMAT_VERSION, OUTCOMES, PHASES, SCOPES, TEST_OUTCOMES, Run
 from ..model.stats import NS_PER_S
-from ..store.files import write_text
-
-
-def fixture_entry(f: FixtureStats) -> dict[str, Any]:
-    d, t = f.definition, f.tally
-    return {
-        "name": d.name,
-        "key": d.key,
-        "scope": f.scope,
-        "declared_scope": d.scope,
-        "scopes": dict(sorted(t.scopes.items(), key=lambda item: SCOPES.index(item[0]))),
-        "location": d.location,
-        "setups": t.setups,
-        "teardowns": t.teardowns,
-        "setup_errors": t.setup_errors,
-        "setup_skips": t.setup_skips,
-        "teardown_errors": t.teardown_errors,
-        "uses": t.uses,
-        "setup": f.setup,
-        "teardown": f.teardown,
-        "setup_inclusive": f.setup_inclusive,
-        "setup_cpu": f.setup_cpu,
-        "teardown_cpu": f.teardown_cpu,
-        "workers": f.workers,
-        "params": {
-            param: {"setups": p.setups, "setup": p.setup, "teardowns": p.teardowns,
-                    "teardown": p.teardown}
-            for param, p in f.params.items()
-        },
-    }  # fmt: skip
+from ..store.files import foreign_file, write_text
 
 
 def worker_entry(w: WorkerStats) -> dict[str, Any]:
@@ -119,43 +81,29 @@ def build_document(run: Run, stats: RunStats) -> dict[str, Any]:
     return {**derived(run, stats), **run.to_dict()}
 
 
-def chunks(run: Run, stats: RunStats | None) -> Iterator[str]:
+def chunks(run: Run, stats: RunStats) -> Iterator[str]:
     """The document as JSON text, in pieces: the derived sections indented for people (one
-    fixture a line), the data one table column a line, each made only when written (a
-    run can hold millions of values). Without ``stats``: the run's format alone."""
+    fixture a line), then the run's data (``Run.json_chunks``), each made only when
+    written (a run can hold millions of values)."""
     compact = functools.partial(json.dumps, separators=(",", ":"))
-    yield "{\n"
-    first = True
-    head: dict[str, Any] = (
-        derived(run, stats) if stats is not None else {"schema_version": FORMAT_VERSION}
-    )
-    for key, value in head.items():
+    head = []
+    for key, value in derived(run, stats).items():
+        if key == "schema_version":
+            continue
         if key == "fixtures":
             body = "[\n    " + ",\n    ".join(map(compact, value)) + "\n  ]" if value else "[]"
         elif key == "run":
             body = json.dumps(value, indent=2).replace("\n", "\n  ")
         else:
             body = compact(value)
-        yield ("" if first else ",\n") + f"  {json.dumps(key)}: {body}"
-        first = False
-    for key, value in run.to_dict(tables=False).items():
-        if key != "schema_version":
-            yield f",\n  {json.dumps(key)}: {compact(value)}"
-    for table, columns in TABLES.items():
-        rows = getattr(run, table)
-        yield f',\n  "{table}": {{\n    "rows": {len(rows)}'
-        for column in columns:
-            yield f",\n    {json.dumps(column)}: {_json_column(getattr(rows, column))}"
-        yield "\n  }"
-    yield "\n}\n"
-
-
-def _json_column(values: array[int] | list[Any]) -> str:
-    """A column as a JSON list (integers written straight from the array)."""
-    if isinstance(values, array):
-        return "[" + ",".join(map(str, values)) + "]"
-    return json.dumps(column_values(values), separators=(",", ":"))
+        head.append((key, body))
+    return run.json_chunks(head)
 
 
 def write_json(path: Path, run: Run, stats: RunStats) -> None:
+    """Write the document to ``path``; FileExistsError when ``path`` is a file that is not
+    a report of ours (it is never replaced)."""
+    problem = foreign_file(path)
+    if problem is not None:
+        raise FileExistsError(errno.EEXIST, problem, str(path))
     write_text(path, chunks(run, stats))

@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..model.compare import IMPROVED, REGRESSED, Change
-from ..model.derive import RunStats
+from ..model.derive import RunStats, fixture_entry
 from ..model.run import MAIN_WORKER, Run
 from ..model.stats import NS_PER_S
-from .jsonfile import fixture_entry
 
 if TYPE_CHECKING:
     from ..verdict import Verdict

@@ -43,3 +43,25 @@ def write_text(path: Path, text: str | Iterable[str]) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+#: How a JSON report of ours begins (``Run.json_chunks``; schema 1 files too).
+_REPORT_HEAD = b'"schema_version"'
+
+
+def foreign_file(path: Path) -> str | None:
+    """Why writing a JSON report to ``path`` would replace a file that is not one: a
+    regular file with content that does not begin as our reports do (a source file, a
+    database...). None when it may be written: missing, empty, one of ours, or not a
+    regular file (a device, a FIFO: written in place)."""
+    try:
+        target = Path(os.path.realpath(path))
+        if not target.is_file():
+            return None
+        with open(target, "rb") as handle:
+            head = handle.read(256)
+    except OSError:
+        return None  # the write itself will say what is wrong
+    if not head or (head.lstrip().startswith(b"{") and _REPORT_HEAD in head):
+        return None
+    return "not a pytest-fixture-perf JSON report (left untouched)"

@@ -29,21 +29,22 @@ import subprocess
 import time
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Final, NamedTuple
 
+from ..defaults import HISTORY_PATH, INT_LIMIT, KEEP_EVENTS
 from ..model.compare import MEASURES, Samples
-from ..model.derive import RunStats
+from ..model.derive import RunStats, fixture_entry
 from ..model.run import Run
-from ..report.jsonfile import chunks, fixture_entry
 
-DIRECTORY: Final = ".fixture-perf"
-FILENAME: Final = "history.db"
+#: The folder of the default history, which gets a ``.gitignore``.
+DIRECTORY: Final = PurePosixPath(HISTORY_PATH).parent.name
 #: ``PRAGMA application_id``: marks the file as ours ("FPrf").
 APPLICATION_ID: Final = 0x46507266
-BUSY_TIMEOUT: Final = 30.0  # seconds SQLite waits for another writer
-RETRIES: Final = 5  # then retried with a pause, this many times
-DEFAULT_KEEP_EVENTS: Final = 20
+#: Seconds a run waits, in all, for other processes writing the history.
+BUSY_TIMEOUT: Final = 30.0
+#: Seconds SQLite itself waits for a lock before the write transaction is retried.
+LOCK_WAIT: Final = 5.0
 SQLITE_HEADER: Final = b"SQLite format 3\x00"
 
 #: The history's schema version and, per version, the statements that migrate the version
@@ -64,6 +65,7 @@ MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
             selection TEXT NOT NULL, fingerprint TEXT NOT NULL,
             exit_status INTEGER,
             regressed INTEGER NOT NULL,
+            accepted INTEGER NOT NULL DEFAULT 0,
             setups INTEGER NOT NULL, teardowns INTEGER NOT NULL, fixture_ns INTEGER NOT NULL,
             meta TEXT NOT NULL,
             fixtures BLOB NOT NULL,
@@ -148,10 +150,6 @@ class Comparability(NamedTuple):
         )
 
 
-def default_path(rootdir: Path) -> Path:
-    return rootdir / DIRECTORY / FILENAME
-
-
 def pack(values: Sequence[int]) -> bytes:
     return struct.pack(f"<{len(values)}q", *values)
 
@@ -167,7 +165,7 @@ class History:
         self.path = path
         self._check_file(create)
         try:
-            self.db = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, isolation_level=None)
+            self.db = sqlite3.connect(str(path), timeout=LOCK_WAIT, isolation_level=None)
         except sqlite3.Error as exc:
             raise HistoryError(f"{path}: {exc}") from None
         try:
@@ -238,16 +236,21 @@ class History:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
-        """One write transaction, retried while another process holds the file."""
-        for attempt in range(RETRIES + 1):
+        """One write transaction, retried while another process holds the file, for
+        ``BUSY_TIMEOUT`` seconds in all."""
+        deadline = time.monotonic() + BUSY_TIMEOUT
+        attempt = 0
+        while True:
             try:
                 self.db.execute("BEGIN IMMEDIATE")
                 break
             except sqlite3.OperationalError as exc:
                 busy = "locked" in str(exc) or "busy" in str(exc)
-                if not busy or attempt == RETRIES:
+                if not busy or time.monotonic() >= deadline:
                     raise HistoryError(f"{self.path}: {exc}") from None
-                time.sleep((0.05 + os.getpid() % 10 / 20) * (attempt + 1))  # spread out
+                attempt += 1
+                pause = (0.05 + os.getpid() % 10 / 40) * min(attempt, 4)  # spread out
+                time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
         try:
             yield
         except BaseException:
@@ -278,7 +281,7 @@ class History:
 
     # -- writing ---------------------------------------------------------------------------
     def save(
-        self, run: Run, stats: RunStats, *, keep_events: int = DEFAULT_KEEP_EVENTS,
+        self, run: Run, stats: RunStats, *, keep_events: int = KEEP_EVENTS,
         regressed: bool = False,
     ) -> StoredRun | None:  # fmt: skip
         """Store ``run`` (None when a run of its ``run_id`` is stored already)."""
@@ -286,7 +289,7 @@ class History:
         git = _object(meta.get("git"))
         comparability = Comparability.of(meta)
         total = stats.total
-        data = _compressed(chunks(run, None)) if keep_events > 0 else None
+        data = _compressed(run.json_chunks()) if keep_events > 0 else None
         entries = _compressed(
             [json.dumps([fixture_entry(f) for f in stats.fixtures], separators=(",", ":"))]
         )
@@ -336,10 +339,13 @@ class History:
         return self.run(str(seq))
 
     def accept(self, run: StoredRun) -> None:
-        """Take a run the gate failed as a baseline again (its slowdown was meant)."""
+        """Take ``run`` as the new baseline (its slowdown was meant): later runs are compared
+        with it and the runs after it only."""
         try:
             with self._transaction():
-                self.db.execute("UPDATE runs SET regressed = 0 WHERE seq = ?", (run.seq,))
+                self.db.execute(
+                    "UPDATE runs SET regressed = 0, accepted = 1 WHERE seq = ?", (run.seq,)
+                )
         except sqlite3.Error as exc:
             raise HistoryError(f"{self.path}: {exc}") from None
 
@@ -366,15 +372,17 @@ class History:
         )
         return [_stored(row) for row in reversed(rows)]
 
-    def run(self, ref: str, *, git_cwd: Path | None = None) -> StoredRun:
+    def run(self, ref: str, *, git_cwd: Path | None = None, baseline: bool = False) -> StoredRun:
         """The run ``ref`` names: ``last``, its number, a prefix of its run id, a branch
-        (its latest run) or a git revision (the latest run of that commit)."""
+        (its latest run) or a git revision (the latest run of that commit). As a
+        ``baseline``, ``last`` is the latest run the gate did not fail."""
         select = f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs"
         ref = ref.strip()
         queries: list[tuple[str, tuple[Any, ...]]] = []
-        if ref == "last":
-            queries.append((f"{select} ORDER BY seq DESC LIMIT 1", ()))
-        if ref.isdigit() and int(ref) <= _INT_LIMIT:
+        if ref == "last":  # as a baseline: the latest run the gate did not fail
+            where = "WHERE regressed = 0" if baseline else ""
+            queries.append((f"{select} {where} ORDER BY seq DESC LIMIT 1", ()))
+        if ref.isdigit() and int(ref) <= INT_LIMIT:
             queries.append((f"{select} WHERE seq = ?", (int(ref),)))
         latest = "ORDER BY seq DESC LIMIT 1"
         if len(ref) >= 4 and all(c in "0123456789abcdef" for c in ref.lower()):
@@ -399,15 +407,18 @@ class History:
         self, like: StoredRun | Comparability, size: int, *, up_to: int | None = None
     ) -> list[StoredRun]:
         """The newest ``size`` runs comparable to ``like`` (up to run ``up_to``, which is
-        always in), oldest first; runs the gate failed are left out."""
+        always in), oldest first; runs the gate failed are left out, and runs before the
+        newest accepted one (``accept``: a new baseline)."""
         rows = self._query(
-            f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs WHERE fingerprint = ? AND "
-            "selection = ? AND seq <= ? AND (regressed = 0 OR seq = ?) "
-            "ORDER BY seq DESC LIMIT ?",
+            f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs WHERE fingerprint = ?1 AND "
+            "selection = ?2 AND seq <= ?3 AND (regressed = 0 OR seq = ?4) AND seq >= "
+            "(SELECT coalesce(max(seq), 0) FROM runs WHERE accepted = 1 AND "
+            " fingerprint = ?1 AND selection = ?2 AND seq <= ?3) "
+            "ORDER BY seq DESC LIMIT ?5",
             (
                 like.fingerprint,
                 like.selection,
-                _INT_LIMIT if up_to is None else up_to,
+                INT_LIMIT if up_to is None else up_to,
                 -1 if up_to is None else up_to,
                 size,
             ),
@@ -479,13 +490,9 @@ def _stored(row: Sequence[Any]) -> StoredRun:
     return StoredRun(*values)
 
 
-#: The largest integer stored (SQLite's are 64-bit).
-_INT_LIMIT: Final = 2**62
-
-
 def _int(value: object) -> int | None:
     """An integer from a run's meta, or None (meta may come from any JSON file)."""
-    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > _INT_LIMIT:
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > INT_LIMIT:
         return None
     return value
 
