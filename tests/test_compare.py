@@ -122,7 +122,7 @@ def test_same_distribution_never_regresses() -> None:
 
 
 def test_a_tiny_fixture_cannot_fail_however_much_slower() -> None:
-    # 0.2 ms -> 1.0 ms: five times slower and highly significant, but below the 2 ms floor
+    # 0.2 ms -> 1.0 ms: five times slower and highly significant, but below the 5 ms floor
     before = [200_000 + i for i in range(100)]
     after = [1_000_000 + i for i in range(100)]
     change = compare_measure("k", "tiny", "setup", before, after, Rule(pct=10))
@@ -179,3 +179,29 @@ def test_p_value_is_a_probability_and_falls_when_after_shifts_up(
     # enumeration to 0.06): a shift can move a sample from the approximation to the exact
     # distribution
     assert p_greater(before, [a + shift for a in after]) <= p + 0.05
+
+
+def _runs(medians_ms: list[float], n: int = 30) -> Samples:
+    """A window pooled from runs whose durations sit tightly around the given medians."""
+    pooled = Samples("f")
+    for m in medians_ms:
+        pooled.pool(Samples("f", setup=[int(m * MS) + i for i in range(n)]))
+    return pooled
+
+
+def test_one_slow_run_in_the_window_cannot_hide_a_regression() -> None:
+    after = {"k": Samples("f", setup=[12 * MS + i for i in range(30)])}
+    one_slow = compare({"k": _runs([4, 4, 4, 4, 12])}, after, Rule(pct=20))
+    assert [c.status for c in one_slow] == [REGRESSED]
+    # two slow runs of five: the slowdown is how these runs are now, not one run's accident
+    two_slow = compare({"k": _runs([4, 4, 4, 12, 12])}, after, Rule(pct=20))
+    assert [c.status for c in two_slow] == [UNCHANGED]
+
+
+def test_runs_that_vary_raise_the_bar() -> None:
+    # the window's runs themselves range from 4 to 9 ms: 9.5 ms is within that
+    after = {"k": Samples("f", setup=[int(9.5 * MS) + i for i in range(30)])}
+    varied = compare({"k": _runs([4, 4, 9, 9, 4])}, after, Rule(pct=20))
+    assert [c.status for c in varied] == [UNCHANGED]
+    calm = compare({"k": _runs([4, 4, 4, 4, 4])}, after, Rule(pct=20))
+    assert [c.status for c in calm] == [REGRESSED]

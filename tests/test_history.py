@@ -95,7 +95,7 @@ def test_runs_are_saved_and_listed(
     lines = result.stdout.splitlines()
     assert lines[0].split()[:2] == ["run", "when"]
     assert [line.split()[0] for line in lines[1:]] == ["1", "2"]
-    assert all(line.split()[-1] == "passed" for line in lines[1:])
+    assert all(line.split()[-1] == "ok" for line in lines[1:])
 
 
 def test_the_gate_catches_a_three_times_slower_fixture_and_no_noise(
@@ -116,6 +116,13 @@ def test_the_gate_catches_a_three_times_slower_fixture_and_no_noise(
     result.assert_outcomes(passed=30)
     assert result.ret == 1
     text = result.stdout.str()
+    # the table's comparison column: db's mean about three times the window's, marked
+    header = next(line for line in result.outlines if line.startswith("fixture "))
+    assert header.split()[-3:] == ["vs", "last", "5"]
+    db_row = next(line for line in result.outlines if line.startswith("db "))
+    change, mark = db_row.split()[-3], db_row.split()[-1]
+    assert 120 <= int(change.rstrip("%")) <= 300, db_row
+    assert mark == "!"
     assert "FIXTURE REGRESSION: 1 fixture measure(s)" in text
     regressed = [line.strip() for line in result.outlines if line.startswith("  db setup: ")]
     assert len(regressed) == 1, text
@@ -242,26 +249,38 @@ def test_a_malformed_budget_is_a_usage_error_naming_the_line(pytester: pytest.Py
     assert pytester.runpytest("--help").ret == 0
 
 
+def _not_sqlite(path: Path) -> None:
+    path.write_bytes(b"these are somebody's notes\n" * 100)
+
+
+def _newer(path: Path) -> None:
+    with sqlite3.connect(path) as connection:
+        connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        connection.execute("PRAGMA user_version = 99")
+        connection.execute("CREATE TABLE runs (x)")
+
+
+def _not_ours(path: Path) -> None:
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE accounts (name TEXT)")
+        connection.execute("INSERT INTO accounts VALUES ('alice')")
+
+
+def _corrupt(path: Path) -> None:
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE t (x)")
+        connection.executemany("INSERT INTO t VALUES (?)", [("x" * 500,)] * 200)
+    data = bytearray(path.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)  # the schema page overwritten
+    path.write_bytes(bytes(data))
+
+
+DAMAGE = {"not sqlite": _not_sqlite, "newer": _newer, "not ours": _not_ours, "corrupt": _corrupt}
+
+
 def _damaged(path: Path, kind: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    if kind == "not sqlite":
-        path.write_bytes(b"these are somebody's notes\n" * 100)
-    elif kind == "newer":
-        with sqlite3.connect(path) as connection:
-            connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            connection.execute("PRAGMA user_version = 99")
-            connection.execute("CREATE TABLE runs (x)")
-    elif kind == "not ours":
-        with sqlite3.connect(path) as connection:
-            connection.execute("CREATE TABLE accounts (name TEXT)")
-            connection.execute("INSERT INTO accounts VALUES ('alice')")
-    elif kind == "corrupt":
-        with sqlite3.connect(path) as connection:
-            connection.execute("CREATE TABLE t (x)")
-            connection.executemany("INSERT INTO t VALUES (?)", [("x" * 500,)] * 200)
-        data = bytearray(path.read_bytes())
-        data[100:4096] = b"\xff" * (4096 - 100)  # the schema page overwritten
-        path.write_bytes(bytes(data))
+    DAMAGE[kind](path)
 
 
 @pytest.mark.parametrize("kind", ["not sqlite", "newer", "not ours", "corrupt"])
@@ -362,3 +381,81 @@ def test_the_fingerprint_names_the_installed_plugins(pytester: pytest.Pytester) 
     plugins = json.loads(out.read_text())["meta"]["plugins"]
     assert f"pytest-xdist=={version('pytest-xdist')}" in plugins
     assert f"pytest-fixture-perf=={version('pytest-fixture-perf')}" in plugins
+
+
+def test_the_gate_reads_cpu_time_where_it_is_recorded(pytester: pytest.Pytester) -> None:
+    """A fixture that computes 3x longer regresses in CPU time as well as in wall time."""
+    pytester.makeini(INI)
+    pytester.makepyfile(
+        test_spin="""
+        import os, time, pytest
+
+        @pytest.fixture
+        def spin():
+            end = time.process_time() + 0.008 * float(os.environ.get("SPIN", "1"))
+            while time.process_time() < end:
+                pass
+
+        @pytest.mark.parametrize("i", range(15))
+        def test_it(spin, i): pass
+        """
+    )
+    for _ in range(3):
+        pytester.runpytest("-p", "no:cacheprovider", "--fixture-perf-cpu").assert_outcomes(
+            passed=15
+        )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SPIN", "3")
+        result = pytester.runpytest(
+            "-p", "no:cacheprovider", "--fixture-perf-cpu", "--fixture-perf-fail-on-regression=50"
+        )
+    assert result.ret == 1
+    regressed = [
+        line.split(":")[0].strip() for line in result.outlines if line.startswith("  spin ")
+    ]
+    assert sorted(regressed) == ["spin setup", "spin setup cpu"], result.stdout.str()
+
+
+def test_runs_of_other_tests_or_workers_are_not_compared(noisy: pytest.Pytester) -> None:
+    noisy.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=30)
+    same = noisy.runpytest("-p", "no:cacheprovider")
+    assert "vs last 1" in same.stdout.str()
+    subset = noisy.runpytest("-p", "no:cacheprovider", "-k", "api and 1")
+    assert "vs last" not in subset.stdout.str()  # another selection of tests
+    workers = noisy.runpytest("-p", "no:cacheprovider", "-n", "2")
+    assert "vs last" not in workers.stdout.str()  # another worker count
+    again = noisy.runpytest("-p", "no:cacheprovider")
+    assert "vs last 2" in again.stdout.str()  # the two serial runs of every test
+
+
+def test_the_command_line_compares_shows_and_checks_budgets(
+    noisy: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for _ in range(3):
+        noisy.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=30)
+    monkeypatch.setenv("SLOW_FACTOR", "3")
+    noisy.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=30)
+    db = f"--db={history_db(noisy.path)}"
+    capsys.readouterr()
+    assert cli(["compare", "3", "4", db]) == 0  # no gate asked for: a report
+    assert cli(["compare", "1", "4", db, "--window=3", "--fail-on-regression=50"]) == 1
+    out = capsys.readouterr().out
+    rows = [line.split() for line in out.splitlines()]
+    assert next(r[:3] for r in rows if r[:2] == ["db", "setup"]) == ["db", "setup", "regressed"]
+    assert cli(["compare", "1", "3", db, "--window=2", "--fail-on-regression=50"]) == 0
+    # show: sorted and cut as asked; the JSON's entries
+    capsys.readouterr()
+    assert cli(["show", "4", db, "--sort=name", "--top=2", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [f["name"] for f in shown["fixtures"]] == ["client", "db"]
+    assert shown["run"]["seq"] == 4
+    # budgets on a stored run (a combined CI run is checked the same way)
+    assert cli(["show", "4", db, "--budget=db = 5ms", "--budget=client = 500ms"]) == 1
+    out = capsys.readouterr().out
+    assert "FIXTURE BUDGET EXCEEDED: 1 budget(s):" in out
+    assert "[db = 5ms]" in out
+    assert cli(["show", "4", db, "--budget=db = 1s"]) == 0
+    with pytest.raises(SystemExit) as usage:  # argparse's usage error
+        cli(["show", "4", db, "--budget=db = fast"])
+    assert usage.value.code == 2
+    assert "argument --budget: cannot read budget 'db = fast'" in capsys.readouterr().err

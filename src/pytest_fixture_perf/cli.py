@@ -14,29 +14,40 @@ import os
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from types import MappingProxyType
+from typing import Any, Final, NoReturn
 
 from . import defaults
 from ._version import __version__
-from .model.budgets import parse_duration
+from .model.budgets import (
+    Budget,
+    BudgetError,
+    check,
+    parse_budget,
+    parse_duration,
+    parse_percent,
+)
 from .model.compare import REGRESSED, Rule, compare
+from .model.derive import entry_seconds
 from .model.run import FormatError
 from .model.stats import NS_PER_S
-from .report.terminal import format_seconds, format_table
+from .report.terminal import describe_breach, format_seconds, format_table
 from .store.history import History, HistoryError, StoredRun
 
 OK, REGRESSION, ERROR = 0, 1, 2
-SORT_KEYS: dict[str, Callable[[dict[str, Any]], Any]] = {
-    "total": lambda e: -(e["setup"]["total"] + e["teardown"]["total"]),
-    "mean": lambda e: -e["setup"]["mean"],
-    "p95": lambda e: -e["setup"]["p95"],
-    "max": lambda e: -e["setup"]["max"],
-    "setups": lambda e: -e["setups"],
-    "teardown": lambda e: -e["teardown"]["total"],
-    "name": lambda e: e["name"],
-}
+SORT_KEYS: Final[Mapping[str, Callable[[dict[str, Any]], Any]]] = MappingProxyType(
+    {
+        "total": lambda e: -entry_seconds(e),
+        "mean": lambda e: -e["setup"]["mean"],
+        "p95": lambda e: -e["setup"]["p95"],
+        "max": lambda e: -e["setup"]["max"],
+        "setups": lambda e: -e["setups"],
+        "teardown": lambda e: -e["teardown"]["total"],
+        "name": lambda e: e["name"],
+    }
+)
 
 
 class CommandError(Exception):
@@ -65,9 +76,15 @@ def _when(timestamp: float | None) -> str:
 
 
 def _outcome(status: int | None) -> str:
-    names = {0: "passed", 1: "failed", 2: "interrupted", 3: "internal error", 4: "usage error",
-             5: "no tests"}  # fmt: skip
-    return "-" if status is None else names.get(status, f"exit {status}")
+    """pytest's exit status by its name: ``ok``, ``tests failed``, ``interrupted``..."""
+    import pytest
+
+    if status is None:
+        return "-"
+    try:
+        return pytest.ExitCode(status).name.lower().replace("_", " ")
+    except ValueError:
+        return f"exit {status}"
 
 
 def _print_rows(rows: Sequence[tuple[str, ...]], right_from: int) -> None:
@@ -107,19 +124,20 @@ def cmd_runs(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     with open_history(args) as history:
         run = history.run(args.run, git_cwd=Path.cwd())
-        entries = history.fixtures(run)
-    entries.sort(key=SORT_KEYS[args.sort])
+        every = history.fixtures(run)
+    entries = sorted(every, key=SORT_KEYS[args.sort])
     if args.top is not None:
         entries = entries[: args.top]
     if args.json:
         print(json.dumps({"run": run.as_dict(), "fixtures": entries}, indent=2))
-        return OK
-    print(f"run {run.seq} ({run.run_id[:12]}) of {_when(run.started_at)}: {run.setups} setups, "
-          f"{format_seconds(run.fixture_ns / NS_PER_S)} in fixtures")  # fmt: skip
-    if entries:
-        for line in format_table(entries, width=_width()):
-            print(line)
-    return OK
+    else:
+        fixture_time = format_seconds(run.fixture_ns / NS_PER_S)
+        print(f"run {run.seq} ({run.run_id[:12]}) of {_when(run.started_at)}: "
+              f"{run.setups} setups, {fixture_time} in fixtures")  # fmt: skip
+        if entries:
+            for line in format_table(entries, width=_width()):
+                print(line)
+    return check_budgets(args.budget, every)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -169,7 +187,7 @@ def _percent(change: float | None) -> str:
 
 def cmd_combine(args: argparse.Namespace) -> int:
     from .model.combine import combine
-    from .model.derive import derive
+    from .model.derive import derive, fixture_entry
     from .report.jsonfile import write_json
 
     inputs = []
@@ -195,7 +213,7 @@ def cmd_combine(args: argparse.Namespace) -> int:
         with open_history(args, create=True) as history:
             saved = history.save(run, stats)
         print(f"saved as run {saved.seq}" if saved else "already in the history")
-    return OK
+    return check_budgets(args.budget, [fixture_entry(f) for f in stats.fixtures])
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -256,12 +274,32 @@ def _positive(text: str) -> int:
 
 def _pct(text: str) -> float:
     try:
-        value = float(text.rstrip("%"))
-    except ValueError:
-        value = -1.0
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a percentage >= 0, got {text!r}")
-    return value
+        return parse_percent(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _budget(text: str) -> Budget:
+    try:
+        return parse_budget(text)
+    except BudgetError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def check_budgets(budgets: Sequence[Budget], entries: Sequence[dict[str, Any]]) -> int:
+    """Print the exceeded budgets (and those that matched nothing); exit status 1 or 0."""
+    if not budgets:
+        return OK
+    breaches, unmatched = check(budgets, entries)
+    for budget in unmatched:
+        print(f"budget matched no fixture: {budget.line!r}", file=sys.stderr)
+    if not breaches:
+        print(f"{len(budgets)} budget(s) held")
+        return OK
+    print(f"FIXTURE BUDGET EXCEEDED: {len(breaches)} budget(s):")
+    for breach in breaches:
+        print("  " + describe_breach(breach))
+    return REGRESSION
 
 
 def _floor(text: str) -> int:
@@ -306,6 +344,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--json", action="store_true", help="as JSON (the JSON file's entries)")
     sub.add_argument("--sort", choices=sorted(SORT_KEYS), default="total", help="default: total")
     sub.add_argument("--top", type=_whole, metavar="N", help="only the first N fixtures")
+    budget_help = ("check a budget, as a line of fixture_perf_budgets (repeatable): exit 1 "
+                   "when one is exceeded")  # fmt: skip
+    sub.add_argument("--budget", type=_budget, action="append", default=[], metavar="LINE",
+                     help=budget_help)  # fmt: skip
 
     sub = command(
         "compare", cmd_compare,
@@ -345,6 +387,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("files", metavar="FILE", nargs="+")
     sub.add_argument("-o", "--output", required=True, metavar="OUT.json")
     sub.add_argument("--save", action="store_true", help="also save the result in the history")
+    sub.add_argument("--budget", type=_budget, action="append", default=[], metavar="LINE",
+                     help=budget_help)  # fmt: skip
 
     sub = command("export", cmd_export, "Write a stored run (with its events) as a file.")
     sub.add_argument("run", metavar="RUN", help=run_help)

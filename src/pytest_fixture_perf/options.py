@@ -217,13 +217,12 @@ def _history_options(config: pytest.Config) -> dict[str, Any]:
         values["compare"] = _stored_run(config, values["db_path"], compare, compare_source)
     pct_text, pct_source = _option_or_ini(config, "fixture_perf_fail_on_regression")
     if pct_text is not None:
+        from .model.budgets import parse_percent
+
         try:
-            pct = float(pct_text.rstrip("%"))
-        except ValueError:
-            pct = -1.0
-        if not 0 <= pct < float("inf"):
-            raise pytest.UsageError(f"{pct_source}: expected a percentage >= 0, got {pct_text!r}")
-        values["fail_on_regression"] = pct
+            values["fail_on_regression"] = parse_percent(pct_text)
+        except ValueError as exc:
+            raise pytest.UsageError(f"{pct_source}: {exc}") from None
     floor_text, floor_source = _option_or_ini(config, "fixture_perf_regression_floor")
     if floor_text is not None:
         from .model.budgets import parse_duration

@@ -54,8 +54,10 @@ def evaluate(run: Run, stats: RunStats, options: Options, rootdir: Path) -> Verd
     verdict = Verdict(gate_pct=options.fail_on_regression)
     if options.budgets:
         from .model.budgets import check
+        from .model.derive import fixture_entry
 
-        verdict.breaches, verdict.unmatched_budgets = check(options.budgets, stats.fixtures)
+        entries = [fixture_entry(f) for f in stats.fixtures]
+        verdict.breaches, verdict.unmatched_budgets = check(options.budgets, entries)
     path = options.db_path
     if path is None:
         return verdict

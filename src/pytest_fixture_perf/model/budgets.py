@@ -14,12 +14,10 @@ exceeded when the statistic is larger than the duration.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Final
-
-from .derive import FixtureStats
+from typing import Any, Final
 
 STATISTICS: Final = ("mean", "median", "p95", "max", "total")
 UNITS: Final = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0}
@@ -45,22 +43,20 @@ class Budget:
     statistic: str
     limit_s: float
 
-    def matches(self, f: FixtureStats) -> bool:
-        return fnmatchcase(f.definition.name, self.pattern) or fnmatchcase(
-            f.definition.key, self.pattern
-        )
+    def matches(self, entry: Mapping[str, Any]) -> bool:
+        return fnmatchcase(entry["name"], self.pattern) or fnmatchcase(entry["key"], self.pattern)
 
 
 @dataclass(frozen=True)
 class Breach:
     budget: Budget
-    fixture: FixtureStats
+    #: The fixture's entry (``derive.fixture_entry``: the JSON file's and the history's).
+    fixture: Mapping[str, Any]
     value_s: float
 
     @property
     def count(self) -> int:
-        tally = self.fixture.tally
-        return tally.setups if self.budget.phase == "setup" else tally.teardowns
+        return int(self.fixture[f"{self.budget.phase}s"])
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ns|us|µs|ms|s)\s*$")
@@ -72,6 +68,17 @@ def parse_duration(text: str) -> float:
     if match is None:
         raise ValueError(f"expected a duration such as 2ms, got {text!r}")
     return float(match[1]) * UNITS[match[2]]
+
+
+def parse_percent(text: str) -> float:
+    """``"20"`` or ``"20%"`` -> 20.0; ValueError unless a finite number >= 0."""
+    try:
+        value = float(text.strip().rstrip("%"))
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise ValueError(f"expected a percentage >= 0, got {text!r}")
+    return value
 
 
 def parse_budget(line: str) -> Budget:
@@ -101,10 +108,10 @@ def parse_budgets(lines: Iterable[str]) -> tuple[Budget, ...]:
 
 
 def check(
-    budgets: Sequence[Budget], fixtures: Sequence[FixtureStats]
+    budgets: Sequence[Budget], fixtures: Sequence[Mapping[str, Any]]
 ) -> tuple[list[Breach], list[Budget]]:
     """Budgets exceeded (each fixture it matches, once per budget) and budgets that matched
-    no fixture of the run."""
+    no fixture of the run; ``fixtures``: fixture entries (``derive.fixture_entry``)."""
     breaches: list[Breach] = []
     unmatched: list[Budget] = []
     for budget in budgets:
@@ -113,8 +120,7 @@ def check(
             if not budget.matches(f):
                 continue
             matched = True
-            statistics = f.setup if budget.phase == "setup" else f.teardown
-            value = statistics[budget.statistic]
+            value = f[budget.phase][budget.statistic]
             if value > budget.limit_s:
                 breaches.append(Breach(budget, f, value))
         if not matched:

@@ -7,6 +7,7 @@ order statistics (median, p95) from the events' durations, kept exactly.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,6 +161,11 @@ def fixture_entry(f: FixtureStats) -> dict[str, Any]:
             for param, p in f.params.items()
         },
     }  # fmt: skip
+
+
+def entry_seconds(entry: Mapping[str, Any]) -> float:
+    """A fixture entry's time in all: its setups' and its teardowns'."""
+    return float(entry["setup"]["total"] + entry["teardown"]["total"])
 
 
 def costliest_first(entry: Entry | FixtureStats) -> tuple[int, str]:

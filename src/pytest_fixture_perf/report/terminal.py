@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..model.compare import IMPROVED, REGRESSED, Change
-from ..model.derive import RunStats, fixture_entry
+from ..model.derive import RunStats, entry_seconds, fixture_entry
 from ..model.run import MAIN_WORKER, Run
 from ..model.stats import NS_PER_S
 
 if TYPE_CHECKING:
+    from ..model.budgets import Breach
     from ..verdict import Verdict
 
 HEADERS = ("fixture", "scope", "location", "setups", "total", "mean", "p95", "max", "teardown")
@@ -41,7 +42,7 @@ def _row(entry: dict[str, Any]) -> tuple[str, ...]:
         entry["scope"],
         one_line(entry["location"]),
         str(entry["setups"]),
-        format_seconds(entry["setup"]["total"] + entry["teardown"]["total"]),
+        format_seconds(entry_seconds(entry)),
         format_seconds(entry["setup"]["mean"]),
         format_seconds(entry["setup"]["p95"]),
         format_seconds(entry["setup"]["max"]),
@@ -228,15 +229,17 @@ def write_verdict(tr: pytest.TerminalReporter, verdict: Verdict, *, table: bool 
             red=True, bold=True,
         )  # fmt: skip
         for b in verdict.breaches:
-            budget = b.budget
-            tr.write_line(
-                f"  {one_line(b.fixture.definition.name)} "
-                f"({one_line(b.fixture.definition.location)}) "
-                f"{budget.phase} {budget.statistic} {format_seconds(b.value_s)} > "
-                f"{format_seconds(budget.limit_s)} over {b.count} {budget.phase}s "
-                f"[{budget.line}]",
-                red=True,
-            )
+            tr.write_line("  " + describe_breach(b), red=True)
+
+
+def describe_breach(b: Breach) -> str:
+    """``db (conftest.py:3) setup mean 62.1ms > 50.0ms over 30 setups [db = 50ms]``."""
+    budget = b.budget
+    return (
+        f"{one_line(b.fixture['name'])} ({one_line(b.fixture['location'])}) "
+        f"{budget.phase} {budget.statistic} {format_seconds(b.value_s)} > "
+        f"{format_seconds(budget.limit_s)} over {b.count} {budget.phase}s [{budget.line}]"
+    )
 
 
 def describe_change(c: Change) -> str:
