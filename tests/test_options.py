@@ -153,7 +153,7 @@ def pytest_sessionstart(session):
     result.stdout.fnmatch_lines(
         [
             "*FixturePerfWarning: fixture timing disabled for the rest of the run: TypeError*",
-            "fixture timing is incomplete: TypeError*",
+            "incomplete: on main: TypeError*",
         ]
     )
     assert doc["run"]["tracking_error"].startswith("TypeError")

@@ -410,3 +410,117 @@ def test_a_file_that_is_not_a_report_is_never_replaced(suite: Suite, tmp_path: P
                     f"--json={precious}"]) == 2  # fmt: skip
         assert cli(["combine", str(good), f"--output={precious}"]) == 2
         assert precious.read_bytes() == content
+
+
+INTERRUPTED_SUITE = """
+import pathlib, time, pytest
+from gtlog import gt
+
+@pytest.fixture(scope="session")
+def sess():
+    gt("setup", "sess")
+    yield
+    gt("teardown", "sess")
+
+@pytest.fixture
+def func(sess):
+    gt("setup", "func")
+    yield
+    gt("teardown", "func")
+
+@pytest.mark.parametrize("i", range(40))
+def test_slow(func, i):
+    pathlib.Path(__file__).with_name("started").touch()
+    time.sleep(0.1)
+"""
+
+
+def _interrupt(suite: Suite, *args: str) -> dict[str, object]:
+    """Run the suite in its own process group, Ctrl-C it (SIGINT to the group, as a
+    terminal does) once tests run; the JSON report it wrote."""
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    report = suite.path / "report.json"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--fixture-perf-no-save",
+         f"--fixture-perf-json={report}", *args],
+        cwd=suite.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not (suite.path / "started").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    os.killpg(child.pid, signal.SIGINT)
+    out, _ = child.communicate(timeout=120)
+    assert child.returncode == pytest.ExitCode.INTERRUPTED, out
+    assert "Traceback" not in out.split("KeyboardInterrupt")[0], out
+    return json.loads(report.read_text())
+
+
+@pytest.mark.parametrize("args", [(), ("-n", "2")])
+def test_an_interrupted_run_says_what_it_misses(suite: Suite, args: tuple[str, ...]) -> None:
+    """Issue 12 #7: after Ctrl-C under xdist, teardowns the workers ran were missing and
+    nothing said so (open_setups 0, lost_workers empty)."""
+    suite.pytester.makepyfile(test_interrupted=INTERRUPTED_SUITE)
+    doc = _interrupt(suite, *args)
+    truth = suite.ground_truth()
+    run = doc["run"]
+    assert run["interrupted"] is True
+    assert "the run was interrupted" in run["incomplete"]
+    fixtures = by_name(doc)
+    for name in ("func", "sess"):
+        got = (fixtures[name]["setups"], fixtures[name]["teardowns"])
+        real = (truth[("setup", name)], truth[("teardown", name)])
+        assert got[0] <= real[0], (name, got, real)  # nothing invented
+        assert got[1] <= real[1], (name, got, real)
+        if got != real:  # what is missing is said: a worker that never reported, or open setups
+            reasons = " ".join(run["incomplete"])
+            assert "was lost" in reasons or "never torn down" in reasons, run["incomplete"]
+        assert fixtures[name]["open_setups"] == got[0] - got[1]
+
+
+def test_a_killed_controllers_live_folder_is_removed_by_the_next_run(
+    suite: Suite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12 #7: the per-run folder stayed in /tmp whenever the controller was killed."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    suite.pytester.makepyfile(test_interrupted=INTERRUPTED_SUITE)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--fixture-perf-no-save",
+         "-n", "2"],
+        cwd=suite.path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not (suite.path / "started").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(child.pid, signal.SIGKILL)  # the controller alone, as a CI cancel may
+    child.wait(timeout=30)
+    left = [p for p in tmp.iterdir() if p.name.startswith("fixture-perf-")]
+    assert len(left) == 1, left  # what a killed controller leaves
+    mine = tmp / f"fixture-perf-{os.getpid()}-alive"  # a live process's folder stays
+    mine.mkdir()
+    time.sleep(1)  # the killed run's workers notice and end
+    (suite.path / "test_interrupted.py").unlink()
+    (suite.path / "test_quick.py").write_text("def test_quick(): pass\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--fixture-perf-no-save",
+         "-n", "2"],
+        cwd=suite.path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout
+    assert sorted(p.name for p in tmp.iterdir() if p.name.startswith("fixture-perf-")) == [
+        mine.name
+    ]

@@ -78,7 +78,14 @@ def test_crashed_worker_keeps_finished_records(suite: Suite, restarts: str) -> N
     assert crashed in {"gw0", "gw1"}
     if restarts == "1":
         assert "gw2" in doc["run"]["workers"]  # the replacement counts as its own worker
-    result.stdout.fnmatch_lines([f"worker {crashed} crashed (*"])
+    result.stdout.fnmatch_lines([f"incomplete: worker {crashed} was lost (*"])
+    # issue 12 #7: what the crash left open is said, per fixture, against the suite's log
+    for name in ("func", "sess", "mod"):
+        entry = by_name(doc)[name]
+        assert entry["open_setups"] == truth[("setup", name)] - truth[("teardown", name)], name
+    assert doc["run"]["open_setups"] == sum(by_name(doc)[n]["open_setups"] for n in by_name(doc))
+    assert doc["run"]["open_setups"] >= 2  # the crashed test's func and its worker's sess
+    assert any("never torn down" in reason for reason in doc["run"]["incomplete"])
 
 
 LIVE_CONFTEST = """

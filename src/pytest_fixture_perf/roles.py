@@ -24,7 +24,6 @@ import contextlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Generator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -135,6 +134,7 @@ class Reporting(Role):
             ended_at=self._started_at + (ended - self._started_perf) / 1e9,
             session_seconds=(ended - self._started_perf) / 1e9,
             exit_status=int(exitstatus),
+            interrupted=exitstatus == pytest.ExitCode.INTERRUPTED,
             **meta.environment(self.config),
             **self.execution(),
             git=meta.git_safe(self.config.rootpath, dirty=self.writes_anything()),
@@ -510,7 +510,7 @@ class Controller(Reporting):
 
         try:
             if self.live_dir is None:
-                self.live_dir = Path(tempfile.mkdtemp(prefix="fixture-perf-"))
+                self.live_dir = live.make_directory()
                 live.create(self.live_dir)
             node.workerinput[wire.LIVE_PATH_KEY] = str(self.live_dir / live.FILENAME)
         except (OSError, sqlite3.Error) as exc:
@@ -567,6 +567,9 @@ class Controller(Reporting):
 
     def finish(self, session: pytest.Session, exitstatus: int) -> None:
         self._merge()
+        for worker in self.run.workers:  # started, and neither finished nor said lost
+            if not worker.finished and worker.lost is None:
+                worker.lost = "no final report: the run was interrupted, or the worker hung"
         super().finish(session, exitstatus)
         if self.live_dir is not None:
             shutil.rmtree(self.live_dir, ignore_errors=True)

@@ -44,6 +44,8 @@ class FixtureStats:
     params: dict[str, ParamStats]
     #: The durations themselves, one per setup (teardown): what comparisons read.
     samples: Samples
+    #: Successful setups never torn down (a crashed worker, an interrupted run).
+    open_setups: int = 0
 
     @property
     def total_ns(self) -> int:
@@ -118,6 +120,7 @@ def _fixture(entry: Entry, samples: _Samples) -> FixtureStats:
         tally=entry.tally,
         scope=entry.scope,
         workers=dict(sorted(entry.workers.items())),
+        open_setups=entry.open_setups,
         setup=summarize(samples.setup),
         teardown=summarize(samples.teardown),
         setup_inclusive=summarize(samples.setup_inclusive),
@@ -149,6 +152,7 @@ def fixture_entry(f: FixtureStats) -> dict[str, Any]:
         "setup_skips": t.setup_skips,
         "teardown_errors": t.teardown_errors,
         "uses": t.uses,
+        "open_setups": f.open_setups,
         "setup": f.setup,
         "teardown": f.teardown,
         "setup_inclusive": f.setup_inclusive,
@@ -161,6 +165,28 @@ def fixture_entry(f: FixtureStats) -> dict[str, Any]:
             for param, p in f.params.items()
         },
     }  # fmt: skip
+
+
+def incomplete(run: Run, stats: RunStats) -> list[str]:
+    """Why the run's data is incomplete, one reason a line (empty: it is complete)."""
+    reasons = []
+    if run.meta.get("interrupted"):
+        reasons.append("the run was interrupted")
+    for worker in run.workers:
+        if worker.lost is not None:
+            reasons.append(f"worker {worker.id} was lost ({worker.lost}): what it did not "
+                           "send is missing")  # fmt: skip
+        if worker.tracking_error is not None:
+            reasons.append(f"on {worker.id}: {worker.tracking_error}")
+    open_fixtures = [f for f in stats.fixtures if f.open_setups]
+    if open_fixtures:
+        listed = ", ".join(f"{f.definition.name} ({f.open_setups})" for f in open_fixtures[:8])
+        more = " ..." if len(open_fixtures) > 8 else ""
+        reasons.append(
+            f"{sum(f.open_setups for f in open_fixtures)} fixture setup(s) never torn down "
+            f"(or their teardown was not received): {listed}{more}"
+        )
+    return reasons
 
 
 def entry_seconds(entry: Mapping[str, Any]) -> float:

@@ -47,6 +47,11 @@ class Tally:
     def total_ns(self) -> int:
         return self.setup_ns + self.teardown_ns
 
+    @property
+    def open_setups(self) -> int:
+        """Successful setups not torn down (on one worker: after a crash or an interrupt)."""
+        return max(0, self.setups - self.setup_errors - self.setup_skips - self.teardowns)
+
     def add(self, other: Tally) -> None:
         """Merge ``other`` into this tally (exact, commutative, associative)."""
         self.setups += other.setups
@@ -110,12 +115,14 @@ def reported_scope(declared: str, scopes: Mapping[str, int]) -> str:
 class Entry:
     """One definition's tally merged over workers, with its setups per worker."""
 
-    __slots__ = ("definition", "tally", "workers")
+    __slots__ = ("definition", "open_setups", "tally", "workers")
 
     def __init__(self, definition: Definition, tally: Tally, workers: dict[str, int]) -> None:
         self.definition = definition
         self.tally = tally
         self.workers = workers
+        #: Setups never torn down, summed over workers (each worker's counted apart).
+        self.open_setups = 0
 
     @property
     def scope(self) -> str:
@@ -202,6 +209,7 @@ class Totals:
                 if entry is None:
                     entry = by_definition[d] = Entry(run.definitions[d], Tally(), {})
                 entry.tally.add(tally)
+                entry.open_setups += tally.open_setups
                 if tally.setups:
                     entry.workers[worker] = tally.setups
         return list(by_definition.values())

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..model.derive import RunStats, WorkerStats, fixture_entry
+from ..model.derive import RunStats, WorkerStats, fixture_entry, incomplete
 from ..model.run import FORMAT_VERSION, OUTCOMES, PHASES, SCOPES, TEST_OUTCOMES, Run
 from ..model.stats import NS_PER_S
 from ..store.files import foreign_file, write_text
@@ -50,7 +50,9 @@ def run_section(run: Run, stats: RunStats) -> dict[str, Any]:
         "session_seconds": meta.get("session_seconds"),
         "pytest_version": meta.get("pytest_version"),
         "plugin_version": meta.get("plugin_version"),
-        "open_setups": sum(w.open_setups for w in run.workers),
+        "open_setups": sum(f.open_setups for f in stats.fixtures),
+        "interrupted": bool(meta.get("interrupted")),
+        "incomplete": incomplete(run, stats),
         "lost_workers": {w.id: w.lost for w in run.workers if w.lost is not None},
         "worker_errors": {
             w.id: w.tracking_error

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..model.compare import IMPROVED, REGRESSED, Change
-from ..model.derive import RunStats, entry_seconds, fixture_entry
+from ..model.derive import RunStats, entry_seconds, fixture_entry, incomplete
 from ..model.run import MAIN_WORKER, Run
 from ..model.stats import NS_PER_S
 
@@ -154,18 +154,8 @@ def write_terminal_summary(
         f"{total.setups} setups, {total.teardowns} teardowns, "
         f"{format_seconds(fixture_seconds)} in fixtures" + (share if session > 0 else "")
     )
-    for worker in run.workers:
-        if worker.lost is not None:
-            tr.write_line(
-                f"worker {worker.id} crashed ({worker.lost}): its finished tests' fixtures are "
-                "included; fixtures it had open were never torn down",
-                red=True,
-            )
-        if worker.tracking_error is not None and worker.id != MAIN_WORKER:
-            tr.write_line(
-                f"fixture timing on worker {worker.id} is incomplete: {worker.tracking_error}",
-                yellow=True,
-            )
+    for reason in incomplete(run, stats):
+        tr.write_line(f"incomplete: {one_line(reason)}", red=True)
     fixtures = stats.fixtures
     if fixtures:
         shown = fixtures[:top]
@@ -184,9 +174,6 @@ def write_terminal_summary(
                 f"{format_seconds(f.total_ns / NS_PER_S)} in total "
                 f"({format_seconds(f.setup['mean'])} per setup)"
             )
-    error = run.meta.get("tracking_error")
-    if error:
-        tr.write_line(f"fixture timing is incomplete: {error}")
     write_verdict(tr, verdict, table=bool(fixtures))
 
 

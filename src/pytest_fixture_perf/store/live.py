@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterable
 from dataclasses import astuple, dataclass
 from pathlib import Path
@@ -88,6 +90,47 @@ def connect(path: Path) -> sqlite3.Connection:
     connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = NORMAL")
     return connection
+
+
+#: The live store's per-run folders in the temporary directory: ``fixture-perf-<pid>-*``,
+#: ``<pid>`` the controller's.
+PREFIX = "fixture-perf-"
+
+
+def make_directory() -> Path:
+    """A new per-run folder for the live store, named after this (controller) process; the
+    folders of controllers that are gone (killed before they could remove theirs) are
+    removed first."""
+    remove_stale(Path(tempfile.gettempdir()))
+    return Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
+
+
+def remove_stale(tmpdir: Path) -> list[Path]:
+    """Remove the per-run folders whose controller process is gone; the folders removed."""
+    removed: list[Path] = []
+    try:
+        candidates = [p for p in tmpdir.iterdir() if p.name.startswith(PREFIX)]
+    except OSError:
+        return removed
+    for folder in candidates:
+        pid_text = folder.name[len(PREFIX) :].partition("-")[0]
+        if not pid_text.isdigit() or _alive(int(pid_text)) or not folder.is_dir():
+            continue
+        if folder.is_symlink() or folder.stat().st_uid != os.getuid():
+            continue  # never another user's, never through a link
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # another user's process, or cannot tell: keep
+    return True
 
 
 def create(directory: Path) -> Path:
