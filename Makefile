@@ -8,7 +8,7 @@ EXAMPLE_STAMP := $(VENV)/.installed-questionbank
 EXAMPLE := examples/questionbank
 UV := $(shell command -v uv 2>/dev/null)
 
-.PHONY: venv test test-slow lint types matrix demo reproduce bench bench-quick clean
+.PHONY: venv test test-slow test-plugins lint types matrix demo reproduce bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ test: $(STAMP)
 # The tests marked slow (left out of `make test`).
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow
+
+# The fault matrix's cases with other plugins (rerunfailures, randomly, timeout,
+# time-machine, pytest-django), in a nox session that installs them.
+test-plugins: $(STAMP)
+	$(BIN)/nox -s plugins
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests examples benchmarks scripts noxfile.py

@@ -22,3 +22,24 @@ def tests(session: nox.Session, pytest: str) -> None:
         ".",
     )
     session.run("python", "-m", "pytest", *session.posargs)
+
+
+#: Other plugins the fault matrix runs next to ours (``tests/reliability``).
+OTHER_PLUGINS = [
+    "pytest-rerunfailures",
+    "pytest-randomly",
+    "pytest-timeout",
+    "time-machine",
+    "django",
+    "pytest-django",
+]
+
+
+@nox.session
+def plugins(session: nox.Session) -> None:
+    """The tests marked ``plugins``, with those plugins installed."""
+    session.install(
+        "pytest", "pytest-xdist", "pytest-asyncio", "hypothesis", "freezegun", *OTHER_PLUGINS,
+        "-e", ".",
+    )  # fmt: skip
+    session.run("python", "-m", "pytest", "-m", "plugins", "-p", "no:randomly", *session.posargs)

@@ -187,10 +187,19 @@ def test_a_failing_fixture_shows_the_users_traceback_only(suite: Suite, tb: str)
         return [line.split(" at 0x")[0] for line in lines[start:end]]
 
     with_plugin = failures("--fixture-perf-no-save")
-    # no frame of the plugin's files (pluggy's own frame may list it among the hooks)
-    assert not [line for line in with_plugin if "pytest_fixture_perf/" in line], with_plugin
     without = failures("-p", "no:fixture_perf")
-    assert len(with_plugin) == len(without)
+    ours = [line for line in with_plugin if "pytest_fixture_perf/" in line]
+    # pytest before 9 prints an exception group's members with Python's own formatter: raw
+    # tracebacks, pytest's internal frames included, where no frame can be hidden; there
+    # the teardown wrapper shows as one frame (3 lines) per member. Anywhere pytest renders
+    # the traceback itself, the plugin's frames are hidden. (pluggy's own frame may list
+    # the plugin among the hooks: that is not a frame of ours.)
+    raw = [line for line in ours if line.startswith("    |   File ")]
+    assert all("recorder.py" in line and line.endswith("in __call__") for line in raw), raw
+    assert [line for line in ours if line not in raw] == [], ours
+    if int(pytest.__version__.split(".")[0]) >= 9:
+        assert raw == []
+    assert len(with_plugin) == len(without) + 3 * len(raw)
 
 
 BLOCKS_THE_REPORT = """
