@@ -1,4 +1,5 @@
-"""The supported-pytest matrix: ``nox -s tests`` (or ``make matrix``)."""
+"""The supported-pytest matrix (``nox -s tests``, ``make matrix``) and the fault matrix's cases
+with other plugins (``nox -s plugins``, ``make test-plugins``)."""
 
 import nox
 

@@ -151,12 +151,14 @@ TIME_MACHINE = """
 import time
 import pytest
 import time_machine
+from gtlog import gt
 
 @pytest.fixture
 def frozen():
     with time_machine.travel(0, tick=False):
-        time.sleep(0.02)
+        gt("setup", "frozen", 0.02)
         yield
+        gt("teardown", "frozen")
 
 @pytest.fixture(autouse=True, scope="module")
 def module_freezer():
