@@ -459,3 +459,56 @@ def test_the_command_line_compares_shows_and_checks_budgets(
         cli(["show", "4", db, "--budget=db = fast"])
     assert usage.value.code == 2
     assert "argument --budget: cannot read budget 'db = fast'" in capsys.readouterr().err
+
+
+def _immutable(path: Path, on: bool) -> None:
+    """Make ``path`` unwritable, for root too (``chattr +i``), or writable again."""
+    if on:
+        path.chmod(0o444)
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i" if on else "-i", str(path)], check=True)
+    if not on:
+        path.chmod(0o644)
+
+
+def test_a_read_only_history_is_compared_with_and_left_intact(noisy: pytest.Pytester) -> None:
+    for _ in range(2):
+        noisy.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=30)
+    db = history_db(noisy.path)
+    before = db.read_bytes()
+    _immutable(db, True)
+    try:
+        result = noisy.runpytest("-p", "no:cacheprovider")
+    finally:
+        _immutable(db, False)
+    result.assert_outcomes(passed=30)
+    assert result.ret == 0
+    assert "vs last 2" in result.stdout.str()  # still read
+    assert "fixture-perf: run not saved in the history" in result.stdout.str()
+    assert db.read_bytes() == before
+
+
+@pytest.mark.slow
+def test_a_history_locked_past_the_timeout_gives_up_in_bounded_time(
+    noisy: pytest.Pytester,
+) -> None:
+    """Another process holds the write lock for good: the run waits its 30 s, then says the
+    run was not saved; the tests' outcomes stand, and what is stored is intact."""
+    import time
+
+    noisy.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=30)
+    db = history_db(noisy.path)
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        start = time.monotonic()
+        result = noisy.runpytest("-p", "no:cacheprovider")
+        waited = time.monotonic() - start
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    result.assert_outcomes(passed=30)
+    assert result.ret == 0
+    assert "fixture-perf: run not saved in the history" in result.stdout.str()
+    assert 25 < waited < 60, waited
+    assert len(stored_runs(db)) == 1

@@ -184,3 +184,48 @@ def test_a_bad_ini_value_does_not_stop_help(suite: Suite, args: list[str]) -> No
     result = suite.pytester.runpytest_subprocess(*args)
     assert result.ret == pytest.ExitCode.OK
     assert "fixture_perf_top" not in "\n".join(result.errlines)
+
+
+#: Every history, gate and budget option and ini key, with a bad value, and the line that
+#: must say what is wrong with it.
+BAD_HISTORY_VALUES = [
+    (["--fixture-perf-fail-on-regression=abc"],
+     "--fixture-perf-fail-on-regression: expected a percentage >= 0, got 'abc'"),
+    (["--fixture-perf-fail-on-regression=-5"],
+     "--fixture-perf-fail-on-regression: expected a percentage >= 0, got '-5'"),
+    (["--fixture-perf-fail-on-regression=nan"],
+     "--fixture-perf-fail-on-regression: expected a percentage >= 0, got 'nan'"),
+    (["-o", "fixture_perf_fail_on_regression=inf"],
+     "ini option fixture_perf_fail_on_regression: expected a percentage >= 0, got 'inf'"),
+    (["-o", "fixture_perf_window=0"],
+     "ini option fixture_perf_window: expected a whole number from 1 to 1,000,000,000, got '0'"),
+    (["-o", "fixture_perf_keep_events=-1"],
+     "ini option fixture_perf_keep_events: expected a whole number from 0 to 1,000,000,000, "
+     "got '-1'"),
+    (["-o", "fixture_perf_keep_events=" + "9" * 30],
+     "ini option fixture_perf_keep_events: expected a whole number from 0 to 1,000,000,000, "
+     "got '" + "9" * 30 + "'"),
+    (["-o", "fixture_perf_regression_floor=5"],
+     "ini option fixture_perf_regression_floor: expected a duration such as 2ms, got '5'"),
+    (["-o", "fixture_perf_budgets=db = fast"],
+     "ini option fixture_perf_budgets: cannot read budget 'db = fast': expected PATTERN "
+     "[setup|teardown] = [mean|median|p95|max|total <] DURATION (e.g. 50ms)"),
+    (["-o", "fixture_perf_budgets=db = p99 < 5ms"],
+     "ini option fixture_perf_budgets: budget 'db = p99 < 5ms': unknown statistic 'p99' "
+     "(one of mean, median, p95, max, total)"),
+    (["--fixture-perf-db=."], "--fixture-perf-db: cannot write '.': it is a directory"),
+    (["--fixture-perf-db=/dev/null"], "--fixture-perf-db: '/dev/null' is not a regular file"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_HISTORY_VALUES)
+def test_bad_history_values_are_one_line_usage_errors(
+    suite: Suite, args: list[str], message: str
+) -> None:
+    suite.pytester.makepyfile(TESTS)
+    result = suite.pytester.runpytest_subprocess(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert [line for line in result.errlines if line] == [f"ERROR: {message}"]
+    assert "Traceback" not in result.stdout.str()
+    # and the help that would fix it still shows
+    assert suite.pytester.runpytest_subprocess(*args, "--help").ret == pytest.ExitCode.OK

@@ -533,3 +533,43 @@ def test_a_killed_controllers_live_folder_is_removed_by_the_next_run(
     assert sorted(p.name for p in tmp.iterdir() if p.name.startswith("fixture-perf-")) == [
         mine.name
     ]
+
+
+def test_a_full_disk_loses_nothing_stored_and_leaves_no_partial_file(suite: Suite) -> None:
+    """RLIMIT_FSIZE as a full disk: the JSON file and the history save fail with a warning,
+    the tests' outcomes stand, the earlier report and the stored runs are intact, and no
+    partial file is left."""
+    import resource
+    import sqlite3
+    import subprocess
+    import sys
+
+    suite.pytester.makepyfile(
+        test_many="import pytest\n@pytest.fixture\ndef f(): pass\n"
+        "@pytest.mark.parametrize('i', range(3000))\ndef test_x(f, i): pass\n"
+    )
+    report = suite.path / "report.json"
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+            f"--fixture-perf-json={report}"]  # fmt: skip
+    first = subprocess.run(argv, cwd=suite.path, capture_output=True, text=True, check=False)
+    assert first.returncode == 0, first.stdout
+    before = report.read_bytes()
+    db = suite.path / ".fixture-perf" / "history.db"
+    db_before = db.read_bytes()
+    limit = min(len(before), len(db_before)) // 2  # too small for either to grow or be written
+
+    def full_disk() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    full = subprocess.run(argv, cwd=suite.path, capture_output=True, text=True, check=False,
+                          preexec_fn=full_disk, env=env)  # fmt: skip
+    assert full.returncode == 0, full.stdout
+    assert "3000 passed" in full.stdout
+    assert "fixture-perf: could not write" in full.stdout
+    assert "fixture-perf: run not saved in the history" in full.stdout
+    assert report.read_bytes() == before  # the earlier report stands
+    assert not [p.name for p in suite.path.iterdir() if p.name.endswith(".tmp")]
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert connection.execute("SELECT count(*) FROM runs").fetchone() == (1,)
