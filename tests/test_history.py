@@ -275,7 +275,18 @@ def _corrupt(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
-DAMAGE = {"not sqlite": _not_sqlite, "newer": _newer, "not ours": _not_ours, "corrupt": _corrupt}
+def _truncated(path: Path) -> None:
+    """A real history cut in the middle (a copy interrupted, a disk that filled up)."""
+    with sqlite3.connect(path) as connection:
+        connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        connection.execute("CREATE TABLE t (x)")
+        connection.executemany("INSERT INTO t VALUES (?)", [("x" * 500,)] * 200)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+
+
+DAMAGE = {"not sqlite": _not_sqlite, "newer": _newer, "not ours": _not_ours, "corrupt": _corrupt,
+          "truncated": _truncated}  # fmt: skip
 
 
 def _damaged(path: Path, kind: str) -> None:
@@ -283,7 +294,7 @@ def _damaged(path: Path, kind: str) -> None:
     DAMAGE[kind](path)
 
 
-@pytest.mark.parametrize("kind", ["not sqlite", "newer", "not ours", "corrupt"])
+@pytest.mark.parametrize("kind", sorted(DAMAGE))
 def test_a_bad_history_is_a_warning_and_left_untouched(
     pytester: pytest.Pytester, kind: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
