@@ -25,7 +25,8 @@ def tests(session: nox.Session, pytest: str) -> None:
     session.run("python", "-m", "pytest", *session.posargs)
 
 
-#: Other plugins the fault matrix runs next to ours (``tests/reliability``).
+#: Other plugins the fault matrix runs next to ours (``tests/reliability``; anyio brings its
+#: pytest plugin).
 OTHER_PLUGINS = [
     "pytest-rerunfailures",
     "pytest-randomly",
@@ -33,6 +34,7 @@ OTHER_PLUGINS = [
     "time-machine",
     "django",
     "pytest-django",
+    "anyio",
 ]
 
 

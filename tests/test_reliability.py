@@ -573,3 +573,32 @@ def test_a_full_disk_loses_nothing_stored_and_leaves_no_partial_file(suite: Suit
     with sqlite3.connect(db) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert connection.execute("SELECT count(*) FROM runs").fetchone() == (1,)
+
+
+def test_a_terminated_controller_removes_its_live_folder(
+    suite: Suite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM (a CI job cancelled): the controller removes its folder, then ends as
+    SIGTERM ends it without the plugin."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    suite.pytester.makepyfile(test_interrupted=INTERRUPTED_SUITE)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--fixture-perf-no-save",
+         "-n", "2"],
+        cwd=suite.path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not (suite.path / "started").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [p for p in tmp.iterdir() if p.name.startswith("fixture-perf-")]
+    os.kill(child.pid, signal.SIGTERM)
+    assert child.wait(timeout=30) == -signal.SIGTERM
+    assert not [p for p in tmp.iterdir() if p.name.startswith("fixture-perf-")]

@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 from collections.abc import Generator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -44,6 +43,7 @@ from .report.summary import build_summary
 
 if TYPE_CHECKING:
     from .model.intake import Intake
+    from .store import live
     from .store.live import LiveWriter
     from .verdict import Verdict
 
@@ -494,7 +494,7 @@ class Controller(Reporting):
         from .model.intake import Intake
 
         self.intake: Intake = Intake(self.run)  # workers' fragments, merged in batches
-        self.live_dir: Path | None = None
+        self.live_folder: live.RunFolder | None = None
         self._worker_count = 0
         self._selection: dict[str, Any] = {}
 
@@ -509,10 +509,10 @@ class Controller(Reporting):
         from .store import live
 
         try:
-            if self.live_dir is None:
-                self.live_dir = live.make_directory()
-                live.create(self.live_dir)
-            node.workerinput[wire.LIVE_PATH_KEY] = str(self.live_dir / live.FILENAME)
+            if self.live_folder is None:
+                self.live_folder = live.RunFolder()
+                live.create(self.live_folder.path)
+            node.workerinput[wire.LIVE_PATH_KEY] = str(self.live_folder.path / live.FILENAME)
         except (OSError, sqlite3.Error) as exc:
             self.options = replace(self.options, live=False)
             warn(f"no live view across workers: {type(exc).__name__}: {exc}")
@@ -571,8 +571,8 @@ class Controller(Reporting):
             if not worker.finished and worker.lost is None:
                 worker.lost = "no final report: the run was interrupted, or the worker hung"
         super().finish(session, exitstatus)
-        if self.live_dir is not None:
-            shutil.rmtree(self.live_dir, ignore_errors=True)
+        if self.live_folder is not None:
+            self.live_folder.remove()
 
 
 #: Compact JSON (one encoder for every fragment: ``json.dumps`` with options makes one per

@@ -218,3 +218,44 @@ def test_pytest_django_database_fixtures(logged: Suite, xdist: tuple[str, ...]) 
     assert names["django_db_setup"]["setups"] == len(names["django_db_setup"]["workers"])
     # every test's closure holds it, whatever the scheduling
     assert names["django_db_setup"]["uses"] == 6
+
+
+ANYIO_TESTS = """
+import anyio
+import pytest
+from gtlog import gt
+
+pytestmark = pytest.mark.anyio
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+@pytest.fixture
+async def resource():
+    gt("setup", "resource")
+    await anyio.sleep(0.03)
+    yield
+    await anyio.sleep(0.02)
+    gt("teardown", "resource")
+
+@pytest.mark.parametrize("i", range(3))
+async def test_async(resource, i):
+    await anyio.sleep(0)
+"""
+
+
+def test_anyio_async_fixtures(logged: Suite) -> None:
+    """anyio's async fixtures: timed from the sleeps their bodies make, counted exactly."""
+    logged.pytester.makepyfile(test_anyio=ANYIO_TESTS)
+    result, doc = logged.run("--fixture-perf-no-save", "-p", "no:asyncio", subprocess=True)
+    plain, _ = logged.run("-p", "no:fixture_perf", "-p", "no:asyncio", subprocess=True,
+                          json_report=False)  # fmt: skip
+    assert outcomes(result) == outcomes(plain) == {"passed": 3}
+    truth = +logged.ground_truth()
+    entry = next(f for f in doc["fixtures"] if f["name"] == "resource")
+    assert (entry["setups"], entry["teardowns"]) == (
+        truth[("setup", "resource")], truth[("teardown", "resource")]
+    ) == (3, 3)  # fmt: skip
+    assert 0.03 <= entry["setup"]["median"] < 1.0
+    assert 0.02 <= entry["teardown"]["median"] < 1.0

@@ -15,11 +15,14 @@ user_version``) and is refused under another one.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
+import signal
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Iterable
 from dataclasses import astuple, dataclass
 from pathlib import Path
@@ -97,12 +100,36 @@ def connect(path: Path) -> sqlite3.Connection:
 PREFIX = "fixture-perf-"
 
 
-def make_directory() -> Path:
-    """A new per-run folder for the live store, named after this (controller) process; the
-    folders of controllers that are gone (killed before they could remove theirs) are
-    removed first."""
-    remove_stale(Path(tempfile.gettempdir()))
-    return Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
+class RunFolder:
+    """The live store's per-run folder, owned by the controller and named after it.
+
+    Made after removing the folders of controllers that are gone (killed before they could
+    remove theirs); removed at the run's end, and on SIGTERM (a CI job cancelled) just
+    before the process ends as it would have. The handler is only installed where SIGTERM
+    has its default action: a handler of the user's, or an ignored signal, stays theirs.
+    """
+
+    def __init__(self) -> None:
+        remove_stale(Path(tempfile.gettempdir()))
+        self.path = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
+        self._handles_sigterm = False
+        if threading.current_thread() is threading.main_thread():
+            with contextlib.suppress(ValueError, OSError):
+                if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+                    signal.signal(signal.SIGTERM, self._on_sigterm)
+                    self._handles_sigterm = True
+
+    def _on_sigterm(self, signum: int, frame: object) -> None:
+        self.remove()  # restores the default action
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    def remove(self) -> None:
+        if self._handles_sigterm:
+            self._handles_sigterm = False
+            with contextlib.suppress(ValueError, OSError):
+                if signal.getsignal(signal.SIGTERM) == self._on_sigterm:
+                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        shutil.rmtree(self.path, ignore_errors=True)
 
 
 def remove_stale(tmpdir: Path) -> list[Path]:
