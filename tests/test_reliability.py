@@ -103,9 +103,9 @@ def test_json_file_permissions_follow_the_umask_or_stay(suite: Suite) -> None:
     """The file was always mode 0600, and turned an existing 0644 file into 0600."""
     suite.pytester.makepyfile("def test_one(): pass")
     new, kept, link_target = (suite.path / name for name in ("new.json", "kept.json", "t.json"))
-    kept.write_text('{"schema_version": 2}')  # an earlier report
+    kept.write_text('{"schema_version": 2, "run": {"workers": []}}')  # an earlier report
     kept.chmod(0o640)
-    link_target.write_text('{"schema_version": 2}')
+    link_target.write_text('{"schema_version": 2, "run": {"workers": []}}')
     link = suite.path / "link.json"
     link.symlink_to(link_target)
     old_umask = os.umask(0o022)
@@ -356,8 +356,14 @@ def sess():
     yield
     gt("teardown", "sess")
 
+@pytest.fixture(scope="module")
+def mod():
+    gt("setup", "mod")
+    yield
+    gt("teardown", "mod")
+
 @pytest.fixture
-def func(sess):
+def func(sess, mod):
     gt("setup", "func", 0.001)
     yield
     gt("teardown", "func")
@@ -365,6 +371,8 @@ def func(sess):
 @pytest.mark.parametrize("i", range(5))
 def test_x(func, i): pass
 
+# without --forked, only this test forks: its child inherits sess and mod, set up here,
+# and tears them down at its end; this process tears them down again at the run's end
 @pytest.mark.forked
 def test_marked(func): pass
 
@@ -386,7 +394,7 @@ def test_forked_tests_are_counted(suite: Suite, args: tuple[str, ...]) -> None:
     outcomes = {k: v for k, v in result.parseoutcomes().items() if not k.startswith("warning")}
     assert outcomes == plain.parseoutcomes()
     found = {(phase, f["name"]): f[f"{phase}s"] for f in doc["fixtures"]
-             for phase in ("setup", "teardown") if f["name"] in ("sess", "func")}  # fmt: skip
+             for phase in ("setup", "teardown") if f["name"] in ("sess", "mod", "func")}  # fmt: skip
     if "EXITED" not in plain.stdout.str():  # pytest-forked handed the reports back
         assert found == dict(truth)
         assert doc["test_runs"]["rows"] == 7
@@ -522,6 +530,11 @@ def test_a_killed_controllers_live_folder_is_removed_by_the_next_run(
     mine = tmp / f"fixture-perf-{os.getpid()}-alive"  # a live process's folder stays
     mine.mkdir()
     time.sleep(1)  # the killed run's workers notice and end
+    # a folder is only removed once nothing has written in it for a minute (a controller
+    # of another PID namespace sharing the folder looks gone): let a minute pass for it
+    old = time.time() - 120
+    for path in (left[0], *left[0].iterdir(), mine):
+        os.utime(path, (old, old))
     (suite.path / "test_interrupted.py").unlink()
     (suite.path / "test_quick.py").write_text("def test_quick(): pass\n")
     result = subprocess.run(

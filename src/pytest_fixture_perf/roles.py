@@ -227,9 +227,20 @@ class Local(Role):
         self._warned = False
         config.pluginmanager.register(self.recorder, "fixture_perf_recorder")
         self.forked: ForkedTests | None = None
-        if config.pluginmanager.has_plugin("pytest_forked"):
-            self.forked = ForkedTests(self)
-            config.pluginmanager.register(self.forked, "fixture_perf_forked")
+        if config.getoption("forked", False):
+            self._watch_forks()
+
+    def _watch_forks(self) -> None:
+        self.forked = ForkedTests(self)
+        self.config.pluginmanager.register(self.forked, "fixture_perf_forked")
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """Tests marked ``forked`` (pytest-forked) run in child processes: watch for them
+        only when some will (the watching costs a little at every test)."""
+        forks = self.config.pluginmanager.has_plugin("pytest_forked")
+        if self.forked is None and forks and any(i.get_closest_marker("forked") for i in items):
+            self._watch_forks()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -295,7 +306,7 @@ class ForkedTests:
     Before the fork, this process moves its buffer into its run and notes the run's row
     counts; the child, at each phase's report, attaches what its run gained since then (a
     stand-alone document of the run format) to the report, which pytest-forked hands back
-    here whole; here :meth:`take` merges it.
+    here whole; here :meth:`take` merges it. Registered only when some test is forked.
     """
 
     def __init__(self, role: Local) -> None:

@@ -45,8 +45,9 @@ def write_text(path: Path, text: str | Iterable[str]) -> None:
         raise
 
 
-#: How a JSON report of ours begins (``Run.json_chunks``; schema 1 files too).
-_REPORT_HEAD = b'"schema_version"'
+#: What the head of a JSON report of ours holds (``Run.json_chunks``: ``schema_version``,
+#: then the ``run`` section, which opens with its ``workers``; schema 1 files too).
+_REPORT_MARKS = (b'"schema_version"', b'"workers"')
 
 
 def foreign_file(path: Path) -> str | None:
@@ -59,9 +60,9 @@ def foreign_file(path: Path) -> str | None:
         if not target.is_file():
             return None
         with open(target, "rb") as handle:
-            head = handle.read(256)
+            head = handle.read(8192)
     except OSError:
         return None  # the write itself will say what is wrong
-    if not head or (head.lstrip().startswith(b"{") and _REPORT_HEAD in head):
+    if not head or (head.lstrip().startswith(b"{") and all(m in head for m in _REPORT_MARKS)):
         return None
     return "not a pytest-fixture-perf JSON report (left untouched)"

@@ -23,6 +23,7 @@ import signal
 import sqlite3
 import tempfile
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import astuple, dataclass
 from pathlib import Path
@@ -132,8 +133,14 @@ class RunFolder:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def remove_stale(tmpdir: Path) -> list[Path]:
-    """Remove the per-run folders whose controller process is gone; the folders removed."""
+#: Seconds a folder must have been left alone before it may be removed (a controller in
+#: another PID namespace sharing ``/tmp`` looks gone, but its workers write all the time).
+QUIET = 60.0
+
+
+def remove_stale(tmpdir: Path, *, quiet: float = QUIET) -> list[Path]:
+    """Remove the per-run folders whose controller process is gone and which nothing has
+    written for ``quiet`` seconds; the folders removed."""
     removed: list[Path] = []
     try:
         candidates = [p for p in tmpdir.iterdir() if p.name.startswith(PREFIX)]
@@ -143,8 +150,14 @@ def remove_stale(tmpdir: Path) -> list[Path]:
         pid_text = folder.name[len(PREFIX) :].partition("-")[0]
         if not pid_text.isdigit() or _alive(int(pid_text)) or not folder.is_dir():
             continue
-        if folder.is_symlink() or folder.stat().st_uid != os.getuid():
-            continue  # never another user's, never through a link
+        try:
+            if folder.is_symlink() or folder.stat().st_uid != os.getuid():
+                continue  # never another user's, never through a link
+            latest = max([folder.stat().st_mtime, *(p.stat().st_mtime for p in folder.iterdir())])
+        except OSError:
+            continue  # removed meanwhile, or unreadable: leave it
+        if time.time() - latest < quiet:
+            continue
         shutil.rmtree(folder, ignore_errors=True)
         removed.append(folder)
     return removed
