@@ -215,6 +215,11 @@ BAD_HISTORY_VALUES = [
      "(one of mean, median, p95, max, total)"),
     (["--fixture-perf-db=."], "--fixture-perf-db: cannot write '.': it is a directory"),
     (["--fixture-perf-db=/dev/null"], "--fixture-perf-db: '/dev/null' is not a regular file"),
+    (["-o", "fixture_perf_cpu=maybe"], "ini option fixture_perf_cpu: invalid truth value 'maybe'"),
+    (["-o", "fixture_perf_strict=maybe"],
+     "ini option fixture_perf_strict: invalid truth value 'maybe'"),
+    (["-o", "fixture_perf_live=sometimes"],
+     "ini option fixture_perf_live: expected 'auto' or 'off', got 'sometimes'"),
 ]  # fmt: skip
 
 

@@ -393,8 +393,9 @@ def test_forked_tests_are_counted(suite: Suite, args: tuple[str, ...]) -> None:
     plain, _ = suite.run("-p", "no:fixture_perf", *args, subprocess=True, json_report=False)
     outcomes = {k: v for k, v in result.parseoutcomes().items() if not k.startswith("warning")}
     assert outcomes == plain.parseoutcomes()
+    logged = ("sess", "mod", "func")
     found = {(phase, f["name"]): f[f"{phase}s"] for f in doc["fixtures"]
-             for phase in ("setup", "teardown") if f["name"] in ("sess", "mod", "func")}  # fmt: skip
+             for phase in ("setup", "teardown") if f["name"] in logged}  # fmt: skip
     if "EXITED" not in plain.stdout.str():  # pytest-forked handed the reports back
         assert found == dict(truth)
         assert doc["test_runs"]["rows"] == 7

@@ -187,7 +187,7 @@ class Options:
         live_text, live_source = _option_or_ini(config, "fixture_perf_live")
         if live_text not in (None, "auto", "off"):
             raise pytest.UsageError(f"{live_source}: expected 'auto' or 'off', got {live_text!r}")
-        cpu = bool(config.getoption("fixture_perf_cpu") or config.getini("fixture_perf_cpu"))
+        cpu = bool(config.getoption("fixture_perf_cpu") or _flag_ini(config, "fixture_perf_cpu"))
         options = cls(top=top, json_path=json_path, live=live_text != "off", cpu=cpu)
         if not writes_files:
             return options
@@ -199,7 +199,7 @@ def _history_options(config: pytest.Config) -> dict[str, Any]:
     values: dict[str, Any] = {}
     values["save"] = save = not config.getoption("fixture_perf_no_save")
     values["strict"] = bool(
-        config.getoption("fixture_perf_strict") or config.getini("fixture_perf_strict")
+        config.getoption("fixture_perf_strict") or _flag_ini(config, "fixture_perf_strict")
     )
     db_text, db_source = _option_or_ini(config, "fixture_perf_db")
     if db_text:
@@ -282,6 +282,14 @@ def _whole_number(config: pytest.Config, name: str, default: int, *, least: int 
             f"{source}: expected a whole number from {least} to {defaults.MOST:,}, got {text!r}"
         )
     return value
+
+
+def _flag_ini(config: pytest.Config, name: str) -> bool:
+    """A yes/no ini value; a one-line usage error naming it when it is neither."""
+    try:
+        return bool(config.getini(name))
+    except (ValueError, pytest.UsageError) as exc:  # pytest 9 raises UsageError, 8 ValueError
+        raise pytest.UsageError(f"ini option {name}: {exc}") from None
 
 
 def _option_or_ini(config: pytest.Config, name: str) -> tuple[str | None, str]:
