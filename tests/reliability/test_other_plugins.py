@@ -167,6 +167,10 @@ def module_freezer():
 
 def test_frozen(frozen, func):
     time.sleep(0.01)
+
+@time_machine.travel(0, tick=False)
+def test_travelling(func):
+    time.sleep(0.01)
 """
 
 
