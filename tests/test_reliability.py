@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import subprocess
 import threading
 from pathlib import Path
 
@@ -502,6 +503,24 @@ def test_an_interrupted_run_says_what_it_misses(suite: Suite, args: tuple[str, .
         assert fixtures[name]["open_setups"] == got[0] - got[1]
 
 
+def _running_under_xdist(suite: Suite) -> subprocess.Popen[bytes]:
+    """The slow suite under ``-n 2`` in its own process group, once its tests run."""
+    import sys
+    import time
+
+    suite.pytester.makepyfile(test_interrupted=INTERRUPTED_SUITE)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--fixture-perf-no-save",
+         "-n", "2"],
+        cwd=suite.path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not (suite.path / "started").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return child
+
+
 def test_a_killed_controllers_live_folder_is_removed_by_the_next_run(
     suite: Suite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -514,16 +533,7 @@ def test_a_killed_controllers_live_folder_is_removed_by_the_next_run(
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     monkeypatch.setenv("TMPDIR", str(tmp))
-    suite.pytester.makepyfile(test_interrupted=INTERRUPTED_SUITE)
-    child = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--fixture-perf-no-save",
-         "-n", "2"],
-        cwd=suite.path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while not (suite.path / "started").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    child = _running_under_xdist(suite)
     os.kill(child.pid, signal.SIGKILL)  # the controller alone, as a CI cancel may
     child.wait(timeout=30)
     left = [p for p in tmp.iterdir() if p.name.startswith("fixture-perf-")]
@@ -595,23 +605,11 @@ def test_a_terminated_controller_removes_its_live_folder(
     """SIGTERM (a CI job cancelled): the controller removes its folder, then ends as
     SIGTERM ends it without the plugin."""
     import signal
-    import subprocess
-    import sys
-    import time
 
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     monkeypatch.setenv("TMPDIR", str(tmp))
-    suite.pytester.makepyfile(test_interrupted=INTERRUPTED_SUITE)
-    child = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--fixture-perf-no-save",
-         "-n", "2"],
-        cwd=suite.path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while not (suite.path / "started").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    child = _running_under_xdist(suite)
     assert [p for p in tmp.iterdir() if p.name.startswith("fixture-perf-")]
     os.kill(child.pid, signal.SIGTERM)
     assert child.wait(timeout=30) == -signal.SIGTERM

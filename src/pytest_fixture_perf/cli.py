@@ -334,6 +334,13 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=run)
         return sub
 
+    def budgets(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--budget", type=_budget, action="append", default=[], metavar="LINE",
+            help="check a budget, as a line of fixture_perf_budgets (repeatable): exit 1 when "
+            "one is exceeded",
+        )  # fmt: skip
+
     sub = command("runs", cmd_runs, "List the stored runs, oldest first.")
     sub.add_argument("--limit", type=_positive, metavar="N", help="only the newest N runs")
     sub.add_argument("--json", action="store_true", help="as JSON")
@@ -344,10 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--json", action="store_true", help="as JSON (the JSON file's entries)")
     sub.add_argument("--sort", choices=sorted(SORT_KEYS), default="total", help="default: total")
     sub.add_argument("--top", type=_whole, metavar="N", help="only the first N fixtures")
-    budget_help = ("check a budget, as a line of fixture_perf_budgets (repeatable): exit 1 "
-                   "when one is exceeded")  # fmt: skip
-    sub.add_argument("--budget", type=_budget, action="append", default=[], metavar="LINE",
-                     help=budget_help)  # fmt: skip
+    budgets(sub)
 
     sub = command(
         "compare", cmd_compare,
@@ -387,8 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("files", metavar="FILE", nargs="+")
     sub.add_argument("-o", "--output", required=True, metavar="OUT.json")
     sub.add_argument("--save", action="store_true", help="also save the result in the history")
-    sub.add_argument("--budget", type=_budget, action="append", default=[], metavar="LINE",
-                     help=budget_help)  # fmt: skip
+    budgets(sub)
 
     sub = command("export", cmd_export, "Write a stored run (with its events) as a file.")
     sub.add_argument("run", metavar="RUN", help=run_help)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Suite
+from conftest import Suite, reported
 
 ODD_FIXTURES = """
 import pytest
@@ -85,12 +85,7 @@ LOGGED = {*YIELDING, "deep", "many", *(f"level_{n}" for n in range(1, 13))}
 
 
 def counts(doc: dict[str, Any]) -> Counter[tuple[str, str]]:
-    found: Counter[tuple[str, str]] = Counter()
-    for entry in doc["fixtures"]:
-        if entry["name"] in LOGGED:
-            found[("setup", entry["name"])] += entry["setups"]
-            found[("teardown", entry["name"])] += entry["teardowns"]
-    return +found
+    return +reported(doc, set(LOGGED))
 
 
 @pytest.mark.parametrize("xdist", [(), ("-n", "2")])

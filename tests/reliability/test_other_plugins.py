@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Suite
+from conftest import Suite, reported
 
 pytestmark = pytest.mark.plugins
 
@@ -45,12 +45,7 @@ NAMES = {"sess", "mod", "func", "frozen", "db_user"}
 
 
 def counts(doc: dict[str, Any]) -> Counter[tuple[str, str]]:
-    found: Counter[tuple[str, str]] = Counter()
-    for entry in doc["fixtures"]:
-        if entry["name"] in NAMES:
-            found[("setup", entry["name"])] += entry["setups"]
-            found[("teardown", entry["name"])] += entry["teardowns"]
-    return +found
+    return +reported(doc, set(NAMES))
 
 
 def outcomes(result: pytest.RunResult) -> dict[str, int]:

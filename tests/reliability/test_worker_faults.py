@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Suite
+from conftest import Suite, reported
 
 LOGGED = """
 import os, pytest
@@ -53,12 +53,7 @@ NAMES = ("func", "sess")
 
 
 def counts(doc: dict[str, Any]) -> Counter[tuple[str, str]]:
-    found: Counter[tuple[str, str]] = Counter()
-    for entry in doc["fixtures"]:
-        if entry["name"] in NAMES:
-            found[("setup", entry["name"])] += entry["setups"]
-            found[("teardown", entry["name"])] += entry["teardowns"]
-    return +found
+    return +reported(doc, set(NAMES))
 
 
 def outcomes(result: pytest.RunResult) -> dict[str, int]:
