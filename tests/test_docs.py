@@ -14,8 +14,8 @@ DOCUMENTS = ["README.md", "Makefile", ".ci/run"]
 
 #: Options that take a value: the plugin's, and the fixture-perf command's.
 VALUED = re.compile(
-    r"(--fixture-perf-(?:top|json|live|db|compare|fail-on-regression)"
-    r"|--(?:db|json|output|keep|window|limit|top|sort|budget|floor|fail-on-regression))"
+    r"(--fixture-perf-(?:top|json|trace|live|db|compare|fail-on-regression)"
+    r"|--(?:db|json|trace|output|keep|window|limit|top|sort|budget|floor|fail-on-regression))"
     r"[ \t]+(?!-)(\S+)"
 )
 

@@ -219,14 +219,23 @@ def cmd_combine(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from .model.derive import derive
     from .report.jsonfile import write_json
+    from .report.trace import write_trace
 
+    if args.json is None and args.trace is None:
+        raise CommandError("say what to write: --json=PATH, --trace=PATH or both")
     with open_history(args) as history:
         run = history.load(history.run(args.run, git_cwd=Path.cwd()))
-    try:
-        write_json(Path(args.json), run, derive(run))
-    except OSError as exc:
-        raise CommandError(f"{args.json}: {exc.strerror or exc}") from None
-    print(f"wrote {args.json}")
+    writers: list[tuple[str, Callable[[Path], None]]] = []
+    if args.json is not None:
+        writers.append((args.json, lambda path: write_json(path, run, derive(run))))
+    if args.trace is not None:
+        writers.append((args.trace, lambda path: write_trace(path, run)))
+    for name, write in writers:
+        try:
+            write(Path(name))
+        except OSError as exc:
+            raise CommandError(f"{name}: {exc.strerror or exc}") from None
+        print(f"wrote {name}")
     return OK
 
 
@@ -393,9 +402,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--save", action="store_true", help="also save the result in the history")
     budgets(sub)
 
-    sub = command("export", cmd_export, "Write a stored run (with its events) as a file.")
+    sub = command("export", cmd_export, "Write a stored run (with its events) as files.")
     sub.add_argument("run", metavar="RUN", help=run_help)
-    sub.add_argument("--json", required=True, metavar="PATH", help="the JSON file to write")
+    sub.add_argument("--json", metavar="PATH", help="the JSON file to write")
+    sub.add_argument("--trace", metavar="PATH", help="the timeline (Chrome trace JSON) to write")
 
     sub = command(
         "accept", cmd_accept,

@@ -36,6 +36,13 @@ def addoption(parser: pytest.Parser) -> None:
         "statistics) to PATH. Ini: fixture_perf_json.",
     )
     group.addoption(
+        "--fixture-perf-trace",
+        metavar="PATH",
+        default=None,
+        help="Write the run's timeline as Chrome trace-event JSON to PATH (open it in "
+        "Perfetto or chrome://tracing). Ini: fixture_perf_trace.",
+    )
+    group.addoption(
         "--fixture-perf-live",
         choices=("auto", "off"),
         default=None,
@@ -124,6 +131,7 @@ def addoption(parser: pytest.Parser) -> None:
         default=[],
     )
     parser.addini("fixture_perf_json", "Default for --fixture-perf-json.", default=None)
+    parser.addini("fixture_perf_trace", "Default for --fixture-perf-trace.", default=None)
     parser.addini("fixture_perf_live", "Default for --fixture-perf-live.", default=None)
     parser.addini("fixture_perf_cpu", "Default for --fixture-perf-cpu.", type="bool", default=False)
 
@@ -142,6 +150,7 @@ def runs_fixtures(config: pytest.Config) -> bool:
 class Options:
     top: int = defaults.TOP
     json_path: Path | None = None
+    trace_path: Path | None = None
     live: bool = True
     cpu: bool = False
     #: The history database; None where this process writes no file (a worker).
@@ -175,20 +184,15 @@ class Options:
                 raise pytest.UsageError(
                     f"{top_source}: expected a whole number >= 0, got {top_text!r}"
                 )
-        json_text, json_source = _option_or_ini(config, "fixture_perf_json")
-        json_path = None
-        if json_text and writes_files:
-            json_path = output_path(config, json_text, json_source)
-            from .store.files import foreign_file
-
-            problem = foreign_file(json_path)
-            if problem is not None:
-                raise pytest.UsageError(f"{json_source}: {json_text!r} is {problem}")
+        json_path = _output(config, "fixture_perf_json", writes_files)
+        trace_path = _output(config, "fixture_perf_trace", writes_files)
         live_text, live_source = _option_or_ini(config, "fixture_perf_live")
         if live_text not in (None, "auto", "off"):
             raise pytest.UsageError(f"{live_source}: expected 'auto' or 'off', got {live_text!r}")
         cpu = bool(config.getoption("fixture_perf_cpu") or _flag_ini(config, "fixture_perf_cpu"))
-        options = cls(top=top, json_path=json_path, live=live_text != "off", cpu=cpu)
+        options = cls(
+            top=top, json_path=json_path, trace_path=trace_path, live=live_text != "off", cpu=cpu
+        )
         if not writes_files:
             return options
         return replace(options, **_history_options(config))
@@ -282,6 +286,26 @@ def _whole_number(config: pytest.Config, name: str, default: int, *, least: int 
             f"{source}: expected a whole number from {least} to {defaults.MOST:,}, got {text!r}"
         )
     return value
+
+
+def _output(config: pytest.Config, name: str, writes_files: bool) -> Path | None:
+    """An output file's path, checked (where files are written): writable, and not a
+    file of another kind than the one written there (which is never replaced)."""
+    text, source = _option_or_ini(config, name)
+    if not text or not writes_files:
+        return None
+    path = output_path(config, text, source)
+    from .store.files import foreign_file
+
+    if name == "fixture_perf_trace":
+        from .report.trace import TRACE_MARKS
+
+        problem = foreign_file(path, TRACE_MARKS, "trace")
+    else:
+        problem = foreign_file(path)
+    if problem is not None:
+        raise pytest.UsageError(f"{source}: {text!r} is {problem}")
+    return path
 
 
 def _flag_ini(config: pytest.Config, name: str) -> bool:

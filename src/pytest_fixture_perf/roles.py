@@ -157,6 +157,14 @@ class Reporting(Role):
                 write_json(path, run, stats)
             except OSError as exc:  # FileExistsError: a file not ours, never replaced
                 failures.append(f"could not write {path}: {exc.strerror or exc}")
+        trace = self.options.trace_path
+        if trace is not None:
+            from .report.trace import write_trace
+
+            try:
+                write_trace(trace, run)
+            except OSError as exc:
+                failures.append(f"could not write {trace}: {exc.strerror or exc}")
         unsaved = verdict.save(run, stats, self.options, self.verdict)
         if unsaved is not None:
             failures.append(unsaved)

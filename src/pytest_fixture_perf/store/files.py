@@ -50,11 +50,14 @@ def write_text(path: Path, text: str | Iterable[str]) -> None:
 _REPORT_MARKS = (b'"schema_version"', b'"workers"')
 
 
-def foreign_file(path: Path) -> str | None:
-    """Why writing a JSON report to ``path`` would replace a file that is not one: a
-    regular file with content that does not begin as our reports do (a source file, a
-    database...). None when it may be written: missing, empty, one of ours, or not a
-    regular file (a device, a FIFO: written in place)."""
+def foreign_file(
+    path: Path, marks: tuple[bytes, ...] = _REPORT_MARKS, kind: str = "JSON report"
+) -> str | None:
+    """Why writing a file of ours (a JSON report; or what ``marks`` the head of such files
+    holds) to ``path`` would replace a file that is not one: a regular file whose head
+    does not hold them (a source file, a database...). None when it may be written:
+    missing, empty, one of ours, or not a regular file (a device, a FIFO: written in
+    place)."""
     try:
         target = Path(os.path.realpath(path))
         if not target.is_file():
@@ -63,6 +66,6 @@ def foreign_file(path: Path) -> str | None:
             head = handle.read(8192)
     except OSError:
         return None  # the write itself will say what is wrong
-    if not head or (head.lstrip().startswith(b"{") and all(m in head for m in _REPORT_MARKS)):
+    if not head or (head.lstrip().startswith(b"{") and all(m in head for m in marks)):
         return None
-    return "not a pytest-fixture-perf JSON report (left untouched)"
+    return f"not a pytest-fixture-perf {kind} (left untouched)"
