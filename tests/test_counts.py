@@ -139,6 +139,11 @@ NAMES = {
 
 @pytest.fixture
 def full_suite(suite: Suite) -> Suite:
+    return make_full_suite(suite)
+
+
+def make_full_suite(suite: Suite) -> Suite:
+    """The ground-truth suite: every scope, params, errors, a package (see CONFTEST)."""
     suite.pytester.makeconftest(CONFTEST)
     suite.pytester.makepyfile(test_a=TEST_A, test_b=TEST_B)
     pkg = suite.path / "pkg"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from test_counts import CONFTEST, PKG_CONFTEST, TEST_A, TEST_B, TEST_PKG
+from test_counts import make_full_suite
 
 from conftest import Suite
 
@@ -21,14 +21,7 @@ SLACK_US = 0.002
 
 @pytest.fixture
 def traced(suite: Suite) -> Suite:
-    suite.pytester.makeconftest(CONFTEST)
-    suite.pytester.makepyfile(test_a=TEST_A, test_b=TEST_B)
-    pkg = suite.path / "pkg"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "conftest.py").write_text(PKG_CONFTEST)
-    (pkg / "test_pkg.py").write_text(TEST_PKG)
-    return suite
+    return make_full_suite(suite)
 
 
 def load(path: Path) -> list[dict[str, Any]]:

@@ -295,14 +295,12 @@ def _output(config: pytest.Config, name: str, writes_files: bool) -> Path | None
     if not text or not writes_files:
         return None
     path = output_path(config, text, source)
+    from .report.jsonfile import REPORT
+    from .report.trace import TRACE
     from .store.files import foreign_file
 
-    if name == "fixture_perf_trace":
-        from .report.trace import TRACE_MARKS
-
-        problem = foreign_file(path, TRACE_MARKS, "trace")
-    else:
-        problem = foreign_file(path)
+    kind = {"fixture_perf_json": REPORT, "fixture_perf_trace": TRACE}[name]
+    problem = foreign_file(path, kind)
     if problem is not None:
         raise pytest.UsageError(f"{source}: {text!r} is {problem}")
     return path

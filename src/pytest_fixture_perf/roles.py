@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -148,23 +148,29 @@ class Reporting(Role):
         if self.verdict.failed and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
             run.meta["exit_status"] = int(pytest.ExitCode.TESTS_FAILED)
-        failures = []
-        path = self.options.json_path
-        if path is not None:
-            from .report.jsonfile import write_json
 
-            try:
-                write_json(path, run, stats)
-            except OSError as exc:  # FileExistsError: a file not ours, never replaced
-                failures.append(f"could not write {path}: {exc.strerror or exc}")
-        trace = self.options.trace_path
-        if trace is not None:
+        def json_file(path: Path) -> None:
+            from .report.jsonfile import write_json  # imported where asked for
+
+            write_json(path, run, stats)
+
+        def trace_file(path: Path) -> None:
             from .report.trace import write_trace
 
+            write_trace(path, run)
+
+        outputs: list[tuple[Path | None, Callable[[Path], None]]] = [
+            (self.options.json_path, json_file),
+            (self.options.trace_path, trace_file),
+        ]
+        failures = []
+        for path, write in outputs:
+            if path is None:
+                continue
             try:
-                write_trace(trace, run)
-            except OSError as exc:
-                failures.append(f"could not write {trace}: {exc.strerror or exc}")
+                write(path)
+            except OSError as exc:  # FileExistsError: a file not ours, never replaced
+                failures.append(f"could not write {path}: {exc.strerror or exc}")
         unsaved = verdict.save(run, stats, self.options, self.verdict)
         if unsaved is not None:
             failures.append(unsaved)
@@ -197,7 +203,11 @@ class Reporting(Role):
         return {}
 
     def terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        from .report.terminal import write_terminal_summary, write_verdict
+        from .report.terminal import (
+            write_output_failures,
+            write_terminal_summary,
+            write_verdict,
+        )
         from .verdict import Verdict
 
         verdict = self.verdict or Verdict()
@@ -207,12 +217,7 @@ class Reporting(Role):
             )
         else:
             write_verdict(terminalreporter, verdict, table=False)
-        for message in self.output_failures:
-            terminalreporter.write_line(
-                f"fixture-perf: {message}" + (" (the session fails)" if self.outputs_fail_session
-                                              else ""),
-                red=self.outputs_fail_session, yellow=not self.outputs_fail_session,
-            )  # fmt: skip
+        write_output_failures(terminalreporter, self.output_failures, self.outputs_fail_session)
 
 
 def selection(nodeids: Sequence[str]) -> dict[str, Any]:
@@ -308,8 +313,7 @@ class Local(Role):
 
 class ForkedTests:
     """pytest-forked (``--forked``, ``@pytest.mark.forked``) runs a test in a child process
-    that dies after it: what the child records must reach this process. Registered only
-    where pytest-forked is installed.
+    that dies after it: what the child records must reach this process.
 
     Before the fork, this process moves its buffer into its run and notes the run's row
     counts; the child, at each phase's report, attaches what its run gained since then (a

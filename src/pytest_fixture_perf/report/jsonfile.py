@@ -10,17 +10,16 @@ columns' codes mean). The schema is documented in the README.
 
 from __future__ import annotations
 
-import errno
 import functools
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from ..model.derive import RunStats, WorkerStats, fixture_entry, incomplete
 from ..model.run import FORMAT_VERSION, OUTCOMES, PHASES, SCOPES, TEST_OUTCOMES, Run
 from ..model.stats import NS_PER_S
-from ..store.files import foreign_file, write_text
+from ..store.files import Kind, write_ours
 
 
 def worker_entry(w: WorkerStats) -> dict[str, Any]:
@@ -102,10 +101,12 @@ def chunks(run: Run, stats: RunStats) -> Iterator[str]:
     return run.json_chunks(head)
 
 
+#: The file's kind: its head holds ``schema_version``, then the ``run`` section, which
+#: opens with its ``workers`` (schema 1 files too).
+REPORT: Final = Kind("JSON report", (b'"schema_version"', b'"workers"'))
+
+
 def write_json(path: Path, run: Run, stats: RunStats) -> None:
     """Write the document to ``path``; FileExistsError when ``path`` is a file that is not
     a report of ours (it is never replaced)."""
-    problem = foreign_file(path)
-    if problem is not None:
-        raise FileExistsError(errno.EEXIST, problem, str(path))
-    write_text(path, chunks(run, stats))
+    write_ours(path, chunks(run, stats), REPORT)

@@ -219,6 +219,17 @@ def write_verdict(tr: pytest.TerminalReporter, verdict: Verdict, *, table: bool 
             tr.write_line("  " + describe_breach(b), red=True)
 
 
+def write_output_failures(
+    tr: pytest.TerminalReporter, failures: Sequence[str], fails_session: bool
+) -> None:
+    """The files that could not be written (the JSON file, the trace, the history)."""
+    for message in failures:
+        tr.write_line(
+            f"fixture-perf: {message}" + (" (the session fails)" if fails_session else ""),
+            red=fails_session, yellow=not fails_session,
+        )  # fmt: skip
+
+
 def describe_breach(b: Breach) -> str:
     """``db (conftest.py:3) setup mean 62.1ms > 50.0ms over 30 setups [db = 50ms]``."""
     budget = b.budget

@@ -17,12 +17,21 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
 
-from ..model.run import FUNCTION, NONE, NOT_PARAMETRIZED, OUTCOMES, PHASES, SCOPES, Run
-from ..store.files import foreign_file, write_text
+from ..model.run import (
+    FUNCTION,
+    NONE,
+    NOT_PARAMETRIZED,
+    OUTCOMES,
+    PHASES,
+    SCOPES,
+    TEST_OUTCOMES,
+    Run,
+)
+from ..store.files import Kind, write_ours
 
 PRODUCER: Final = "pytest-fixture-perf"
-#: What the head of a trace of ours holds (``otherData`` is written first).
-TRACE_MARKS: Final = (b'"otherData"', PRODUCER.encode())
+#: The file's kind: its head holds ``otherData`` (written first), naming the producer.
+TRACE: Final = Kind("trace", (b'"otherData"', PRODUCER.encode()))
 TESTS_TRACK: Final = 1
 SHARED_TRACK: Final = 2
 
@@ -78,8 +87,6 @@ def trace_events(run: Run) -> Iterator[dict[str, Any]]:
 
 
 def _test_outcome(code: int) -> str:
-    from ..model.run import TEST_OUTCOMES
-
     return TEST_OUTCOMES[code] if 0 <= code < len(TEST_OUTCOMES) else str(code)
 
 
@@ -98,9 +105,4 @@ def chunks(run: Run) -> Iterator[str]:
 def write_trace(path: Path, run: Run) -> None:
     """Write the trace to ``path``; FileExistsError when ``path`` is a file that is not a
     trace of ours (it is never replaced)."""
-    import errno
-
-    problem = foreign_file(path, TRACE_MARKS, "trace")
-    if problem is not None:
-        raise FileExistsError(errno.EEXIST, problem, str(path))
-    write_text(path, chunks(run))
+    write_ours(path, chunks(run), TRACE)

@@ -8,11 +8,13 @@ is written to in place, and a symlink to a regular file keeps pointing at it.
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import stat
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 
 def write_text(path: Path, text: str | Iterable[str]) -> None:
@@ -45,19 +47,19 @@ def write_text(path: Path, text: str | Iterable[str]) -> None:
         raise
 
 
-#: What the head of a JSON report of ours holds (``Run.json_chunks``: ``schema_version``,
-#: then the ``run`` section, which opens with its ``workers``; schema 1 files too).
-_REPORT_MARKS = (b'"schema_version"', b'"workers"')
+class Kind(NamedTuple):
+    """A kind of JSON file the plugin writes: its name, and what the head of every such
+    file holds (how an earlier one is told from a file that is not ours)."""
+
+    name: str
+    marks: tuple[bytes, ...]
 
 
-def foreign_file(
-    path: Path, marks: tuple[bytes, ...] = _REPORT_MARKS, kind: str = "JSON report"
-) -> str | None:
-    """Why writing a file of ours (a JSON report; or what ``marks`` the head of such files
-    holds) to ``path`` would replace a file that is not one: a regular file whose head
-    does not hold them (a source file, a database...). None when it may be written:
-    missing, empty, one of ours, or not a regular file (a device, a FIFO: written in
-    place)."""
+def foreign_file(path: Path, kind: Kind) -> str | None:
+    """Why writing a file of ``kind`` to ``path`` would replace a file that is not one: a
+    regular file whose head does not hold the kind's marks (a source file, a
+    database...). None when it may be written: missing, empty, one of ours, or not a
+    regular file (a device, a FIFO: written in place)."""
     try:
         target = Path(os.path.realpath(path))
         if not target.is_file():
@@ -66,6 +68,15 @@ def foreign_file(
             head = handle.read(8192)
     except OSError:
         return None  # the write itself will say what is wrong
-    if not head or (head.lstrip().startswith(b"{") and all(m in head for m in marks)):
+    if not head or (head.lstrip().startswith(b"{") and all(m in head for m in kind.marks)):
         return None
-    return f"not a pytest-fixture-perf {kind} (left untouched)"
+    return f"not a pytest-fixture-perf {kind.name} (left untouched)"
+
+
+def write_ours(path: Path, text: str | Iterable[str], kind: Kind) -> None:
+    """:func:`write_text`, unless ``path`` is a file that is not of ``kind``: then
+    FileExistsError, and the file is never replaced."""
+    problem = foreign_file(path, kind)
+    if problem is not None:
+        raise FileExistsError(errno.EEXIST, problem, str(path))
+    write_text(path, text)
