@@ -26,6 +26,7 @@ from .model.budgets import (
     BudgetError,
     check,
     parse_budget,
+    parse_count,
     parse_duration,
     parse_percent,
 )
@@ -262,23 +263,18 @@ def _width() -> int:
 
 
 # -- arguments ----------------------------------------------------------------------------
-def _whole(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= defaults.MOST:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number from 0 to {defaults.MOST:,}, got {text!r}"
-        )
-    return value
+def _count(least: int) -> Callable[[str], int]:
+    def count(text: str) -> int:
+        try:
+            return parse_count(text, least)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return count
 
 
-def _positive(text: str) -> int:
-    value = _whole(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return value
+_whole = _count(0)
+_positive = _count(1)
 
 
 def _pct(text: str) -> float:

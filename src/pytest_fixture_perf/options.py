@@ -277,15 +277,12 @@ def _whole_number(config: pytest.Config, name: str, default: int, *, least: int 
     text, source = _option_or_ini(config, name)
     if text is None:
         return default
+    from .model.budgets import parse_count
+
     try:
-        value = int(text)
-    except ValueError:
-        value = least - 1
-    if not least <= value <= defaults.MOST:
-        raise pytest.UsageError(
-            f"{source}: expected a whole number from {least} to {defaults.MOST:,}, got {text!r}"
-        )
-    return value
+        return parse_count(text, least)
+    except ValueError as exc:
+        raise pytest.UsageError(f"{source}: {exc}") from None
 
 
 def _output(config: pytest.Config, name: str, writes_files: bool) -> Path | None:

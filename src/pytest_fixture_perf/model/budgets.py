@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any, Final
 
+from ..defaults import MOST
+
 STATISTICS: Final = ("mean", "median", "p95", "max", "total")
 UNITS: Final = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0}
 SYNTAX: Final = "PATTERN [setup|teardown] = [mean|median|p95|max|total <] DURATION (e.g. 50ms)"
@@ -68,6 +70,17 @@ def parse_duration(text: str) -> float:
     if match is None:
         raise ValueError(f"expected a duration such as 2ms, got {text!r}")
     return float(match[1]) * UNITS[match[2]]
+
+
+def parse_count(text: str, least: int = 0) -> int:
+    """A count from ``least`` to ``defaults.MOST``; ValueError naming the range otherwise."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = least - 1
+    if not least <= value <= MOST:
+        raise ValueError(f"expected a whole number from {least} to {MOST:,}, got {text!r}")
+    return value
 
 
 def parse_percent(text: str) -> float:
