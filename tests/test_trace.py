@@ -110,4 +110,4 @@ def test_export_writes_a_stored_runs_trace(
     slices = [e for e in load(out) if e["ph"] == "X"]
     assert sum(e["cat"] == "test" for e in slices) > 0
     assert cli(["export", "last", db]) == 2
-    assert "--json=PATH, --trace=PATH or both" in capsys.readouterr().err
+    assert "say what to write: --json=PATH, --html=PATH, --trace=PATH" in capsys.readouterr().err

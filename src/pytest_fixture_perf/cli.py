@@ -32,9 +32,9 @@ from .model.budgets import (
 )
 from .model.compare import REGRESSED, Rule, compare
 from .model.derive import entry_seconds
-from .model.run import FormatError
-from .model.stats import NS_PER_S
-from .report.terminal import describe_breach, format_seconds, format_table
+from .model.run import FormatError, Run
+from .model.stats import NS_PER_S, format_seconds
+from .report.terminal import describe_breach, format_table
 from .store.history import History, HistoryError, StoredRun
 
 OK, REGRESSION, ERROR = 0, 1, 2
@@ -65,9 +65,13 @@ def find_db(start: Path) -> Path:
     return start / defaults.HISTORY_PATH
 
 
+def db_path(args: argparse.Namespace) -> Path:
+    """The history ``--db`` names, or the one found from the working directory up."""
+    return Path(args.db).expanduser() if args.db else find_db(Path.cwd())
+
+
 def open_history(args: argparse.Namespace, *, create: bool = False) -> History:
-    path = Path(args.db).expanduser() if args.db else find_db(Path.cwd())
-    return History(path, create=create)
+    return History(db_path(args), create=create)
 
 
 def _when(timestamp: float | None) -> str:
@@ -219,25 +223,95 @@ def cmd_combine(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from .model.derive import derive
-    from .report.jsonfile import write_json
-    from .report.trace import write_trace
+    from .model.insights import insights
 
-    if args.json is None and args.trace is None:
-        raise CommandError("say what to write: --json=PATH, --trace=PATH or both")
-    with open_history(args) as history:
-        run = history.load(history.run(args.run, git_cwd=Path.cwd()))
-    writers: list[tuple[str, Callable[[Path], None]]] = []
-    if args.json is not None:
-        writers.append((args.json, lambda path: write_json(path, run, derive(run))))
-    if args.trace is not None:
-        writers.append((args.trace, lambda path: write_trace(path, run)))
-    for name, write in writers:
+    wanted = [(name, getattr(args, name.replace("-", "_"))) for name in EXPORTS]
+    wanted = [(name, path) for name, path in wanted if path is not None]
+    if not wanted:
+        raise CommandError("say what to write: " + ", ".join(f"--{n}=PATH" for n in EXPORTS))
+    run = _exported_run(args)
+    stats = derive(run)
+    found = insights(run, stats)
+
+    def html(path: Path) -> str:
+        from .report.html import write_html
+        from .store.history import trend
+
+        history_trend = None
+        if not Path(args.run).is_file() and db_path(args).exists():
+            with open_history(args) as history:
+                history_trend = trend(history, run, stats, defaults.TREND)
+        write_html(path, run, stats, found, history_trend)
+        return ""
+
+    def json_file(path: Path) -> str:
+        from .report.jsonfile import write_json
+
+        write_json(path, run, stats, found)
+        return ""
+
+    def trace(path: Path) -> str:
+        from .report.trace import write_trace
+
+        write_trace(path, run)
+        return ""
+
+    def otlp(path: Path) -> str:
+        from .report.otlp import write_otlp
+
+        write_otlp(path, run)
+        return ""
+
+    def markdown(path: Path) -> str:
+        from .report.markdown import render, write_markdown
+
+        write_markdown(path, render(run, stats, found))
+        return ""
+
+    def test_durations(path: Path) -> str:
+        from .report.durations import write_test_durations
+
+        written, kept = write_test_durations(path, run, spread=args.spread)
+        how = "spread over their users" if args.spread else "removed"
+        return (f" ({written} tests, shared fixtures' time {how}"
+                + (f"; {kept} other tests kept from the file)" if kept else ")"))  # fmt: skip
+
+    writers: dict[str, Callable[[Path], str]] = {
+        "json": json_file, "trace": trace, "html": html, "otlp": otlp, "markdown": markdown,
+        "test-durations": test_durations,
+    }  # fmt: skip
+    for name, path in wanted:
         try:
-            write(Path(name))
+            said = writers[name](Path(path))
         except OSError as exc:
-            raise CommandError(f"{name}: {exc.strerror or exc}") from None
-        print(f"wrote {name}")
+            raise CommandError(f"{path}: {exc.strerror or exc}") from None
+        print(f"wrote {path}{said}")
     return OK
+
+
+#: What ``export`` writes (``--NAME=PATH``), with each one's help.
+EXPORTS: Final = {
+    "json": "the JSON report",
+    "html": "the single-file HTML report",
+    "trace": "the timeline (Chrome trace JSON, for Perfetto)",
+    "otlp": "OpenTelemetry spans (OTLP JSON Lines)",
+    "markdown": "the Markdown summary",
+    "test-durations": "a pytest-split .test_durations file without the shared fixtures' bias",
+}
+
+
+def _exported_run(args: argparse.Namespace) -> Run:
+    """The run to export: a JSON report (a file's path) or a stored run."""
+    source = Path(args.run)
+    if source.is_file():
+        try:
+            return Run.from_json(source.read_bytes())
+        except OSError as exc:
+            raise CommandError(f"{source}: {exc.strerror or exc}") from None
+        except FormatError as exc:
+            raise CommandError(f"{source}: {exc}") from None
+    with open_history(args) as history:
+        return history.load(history.run(args.run, git_cwd=Path.cwd()))
 
 
 def cmd_accept(args: argparse.Namespace) -> int:
@@ -398,10 +472,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--save", action="store_true", help="also save the result in the history")
     budgets(sub)
 
-    sub = command("export", cmd_export, "Write a stored run (with its events) as files.")
-    sub.add_argument("run", metavar="RUN", help=run_help)
-    sub.add_argument("--json", metavar="PATH", help="the JSON file to write")
-    sub.add_argument("--trace", metavar="PATH", help="the timeline (Chrome trace JSON) to write")
+    sub = command(
+        "export", cmd_export,
+        "Write a stored run (with its events), or a JSON report, as other files.",
+    )  # fmt: skip
+    sub.add_argument("run", metavar="RUN", help=run_help + ", or a JSON report's path")
+    for name, what in EXPORTS.items():
+        sub.add_argument(f"--{name}", metavar="PATH", help=f"{what} to write")
+    sub.add_argument(
+        "--spread", action="store_true",
+        help="with --test-durations: share each shared fixture's time among the tests that "
+        "used it (default: leave it out of every test)",
+    )  # fmt: skip
 
     sub = command(
         "accept", cmd_accept,

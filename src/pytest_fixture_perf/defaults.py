@@ -21,3 +21,5 @@ ALPHA: Final = 0.002
 MOST: Final = 1_000_000_000
 #: The largest integer the history stores (SQLite's integers are 64-bit).
 INT_LIMIT: Final = 2**62
+#: Stored runs the HTML report's trend shows (with the run itself).
+TREND: Final = 20

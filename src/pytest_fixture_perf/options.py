@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
@@ -41,6 +41,28 @@ def addoption(parser: pytest.Parser) -> None:
         default=None,
         help="Write the run's timeline as Chrome trace-event JSON to PATH (open it in "
         "Perfetto or chrome://tracing). Ini: fixture_perf_trace.",
+    )
+    group.addoption(
+        "--fixture-perf-html",
+        metavar="PATH",
+        default=None,
+        help="Write a single-file HTML report to PATH (works offline: the fixture table, "
+        "charts, a per-worker timeline, the trend over the history, insights). "
+        "Ini: fixture_perf_html.",
+    )
+    group.addoption(
+        "--fixture-perf-otlp",
+        metavar="PATH",
+        default=None,
+        help="Write the run as OpenTelemetry spans to PATH (OTLP JSON Lines, the file "
+        "exporter's format). Ini: fixture_perf_otlp.",
+    )
+    group.addoption(
+        "--fixture-perf-markdown",
+        metavar="PATH",
+        default=None,
+        help="Write a Markdown summary to PATH (it is added to $GITHUB_STEP_SUMMARY "
+        "anyway when GitHub Actions sets it). Ini: fixture_perf_markdown.",
     )
     group.addoption(
         "--fixture-perf-live",
@@ -132,6 +154,9 @@ def addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("fixture_perf_json", "Default for --fixture-perf-json.", default=None)
     parser.addini("fixture_perf_trace", "Default for --fixture-perf-trace.", default=None)
+    parser.addini("fixture_perf_html", "Default for --fixture-perf-html.", default=None)
+    parser.addini("fixture_perf_otlp", "Default for --fixture-perf-otlp.", default=None)
+    parser.addini("fixture_perf_markdown", "Default for --fixture-perf-markdown.", default=None)
     parser.addini("fixture_perf_live", "Default for --fixture-perf-live.", default=None)
     parser.addini("fixture_perf_cpu", "Default for --fixture-perf-cpu.", type="bool", default=False)
 
@@ -146,11 +171,24 @@ def runs_fixtures(config: pytest.Config) -> bool:
     return not any(config.getoption(name, False) for name in NO_RUN_OPTIONS)
 
 
+#: The output files (``--fixture-perf-NAME``): the module and constant of their kind.
+OUTPUTS: Final = {
+    "json": (".report.jsonfile", "REPORT"),
+    "trace": (".report.trace", "TRACE"),
+    "html": (".report.html", "HTML"),
+    "otlp": (".report.otlp", "OTLP"),
+    "markdown": (".report.markdown", "MARKDOWN"),
+}
+
+
 @dataclass(frozen=True)
 class Options:
     top: int = defaults.TOP
     json_path: Path | None = None
     trace_path: Path | None = None
+    html_path: Path | None = None
+    otlp_path: Path | None = None
+    markdown_path: Path | None = None
     live: bool = True
     cpu: bool = False
     #: The history database; None where this process writes no file (a worker).
@@ -184,15 +222,15 @@ class Options:
                 raise pytest.UsageError(
                     f"{top_source}: expected a whole number >= 0, got {top_text!r}"
                 )
-        json_path = _output(config, "fixture_perf_json", writes_files)
-        trace_path = _output(config, "fixture_perf_trace", writes_files)
+        outputs: dict[str, Any] = {
+            f"{name}_path": _output(config, f"fixture_perf_{name}", writes_files)
+            for name in OUTPUTS
+        }
         live_text, live_source = _option_or_ini(config, "fixture_perf_live")
         if live_text not in (None, "auto", "off"):
             raise pytest.UsageError(f"{live_source}: expected 'auto' or 'off', got {live_text!r}")
         cpu = bool(config.getoption("fixture_perf_cpu") or _flag_ini(config, "fixture_perf_cpu"))
-        options = cls(
-            top=top, json_path=json_path, trace_path=trace_path, live=live_text != "off", cpu=cpu
-        )
+        options = cls(top=top, live=live_text != "off", cpu=cpu, **outputs)
         if not writes_files:
             return options
         return replace(options, **_history_options(config))
@@ -292,11 +330,12 @@ def _output(config: pytest.Config, name: str, writes_files: bool) -> Path | None
     if not text or not writes_files:
         return None
     path = output_path(config, text, source)
-    from .report.jsonfile import REPORT
-    from .report.trace import TRACE
+    import importlib
+
     from .store.files import foreign_file
 
-    kind = {"fixture_perf_json": REPORT, "fixture_perf_trace": TRACE}[name]
+    module, constant = OUTPUTS[name.removeprefix("fixture_perf_")]
+    kind = getattr(importlib.import_module(module, __package__), constant)
     problem = foreign_file(path, kind)
     if problem is not None:
         raise pytest.UsageError(f"{source}: {text!r} is {problem}")

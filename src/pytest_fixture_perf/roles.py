@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import wire
+from . import defaults, wire
 from .collect.clock import CLOCK
 from .collect.definitions import IdRules
 from .collect.recorder import Recorder
@@ -42,6 +42,7 @@ from .problems import warn
 from .report.summary import build_summary
 
 if TYPE_CHECKING:
+    from .model.insights import Insight
     from .model.intake import Intake
     from .store import live
     from .store.live import LiveWriter
@@ -50,6 +51,9 @@ if TYPE_CHECKING:
 # What a run needs only in some roles or at its end (the live store's SQLite, the
 # controller's intake, the JSON file, the run's meta) is imported where it is used: a
 # serial run does not pay for it at start-up.
+
+#: Writes one output file (raises OSError when it cannot).
+Writer = Callable[[Path], None]
 
 #: Buffered fixture events that make a serial run move them into its run at a test start.
 FLUSH_THRESHOLD = 4096
@@ -117,6 +121,7 @@ class Reporting(Role):
 
     _stats: RunStats | None = None
     verdict: Verdict | None = None
+    insights: Sequence[Insight] = ()
     #: Outputs (the JSON file, the history) that could not be written, and whether that
     #: fails the session (--fixture-perf-strict, or -W error, which swallowed the warning).
     output_failures: tuple[str, ...] = ()
@@ -149,20 +154,10 @@ class Reporting(Role):
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
             run.meta["exit_status"] = int(pytest.ExitCode.TESTS_FAILED)
 
-        def json_file(path: Path) -> None:
-            from .report.jsonfile import write_json  # imported where asked for
+        from .model.insights import insights
 
-            write_json(path, run, stats)
-
-        def trace_file(path: Path) -> None:
-            from .report.trace import write_trace
-
-            write_trace(path, run)
-
-        outputs: list[tuple[Path | None, Callable[[Path], None]]] = [
-            (self.options.json_path, json_file),
-            (self.options.trace_path, trace_file),
-        ]
+        self.insights = insights(run, stats)
+        outputs = self.outputs(run, stats)
         failures = []
         for path, write in outputs:
             if path is None:
@@ -175,6 +170,64 @@ class Reporting(Role):
         if unsaved is not None:
             failures.append(unsaved)
         self.output_failed(session, failures)
+
+    def outputs(self, run: Run, stats: RunStats) -> list[tuple[Path | None, Writer]]:
+        """The run's output files, each with what writes it (imported where asked for)."""
+        options, found = self.options, self.insights
+
+        def json_file(path: Path) -> None:
+            from .report.jsonfile import write_json
+
+            write_json(path, run, stats, found)
+
+        def trace_file(path: Path) -> None:
+            from .report.trace import write_trace
+
+            write_trace(path, run)
+
+        def html_file(path: Path) -> None:
+            from .report.html import write_html
+
+            write_html(path, run, stats, found, self.trend(run, stats))
+
+        def otlp_file(path: Path) -> None:
+            from .report.otlp import write_otlp
+
+            write_otlp(path, run)
+
+        def markdown(path: Path) -> None:
+            from .report.markdown import render, write_markdown
+
+            write_markdown(path, render(run, stats, found, self.verdict, self.options.top))
+
+        def step_summary(path: Path) -> None:
+            from .report.markdown import append_step_summary, render
+
+            append_step_summary(path, render(run, stats, found, self.verdict, self.options.top))
+
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        return [
+            (options.json_path, json_file),
+            (options.trace_path, trace_file),
+            (options.html_path, html_file),
+            (options.otlp_path, otlp_file),
+            (options.markdown_path, markdown),
+            (Path(summary) if summary else None, step_summary),
+        ]
+
+    def trend(self, run: Run, stats: RunStats) -> dict[str, Any] | None:
+        """Each fixture's mean setup over the stored runs and this one (None without a
+        history; a history that cannot be read was said by the verdict)."""
+        path = self.options.db_path
+        if path is None or not path.exists():
+            return None
+        from .store.history import History, HistoryError, trend
+
+        try:
+            with History(path, create=False) as history:
+                return trend(history, run, stats, defaults.TREND)
+        except HistoryError:
+            return None
 
     def output_failed(self, session: pytest.Session, failures: list[str]) -> None:
         """A failed write is a warning, shown again in the summary; it fails the session
@@ -213,7 +266,7 @@ class Reporting(Role):
         verdict = self.verdict or Verdict()
         if self.options.top:
             write_terminal_summary(
-                terminalreporter, self.run, self.stats(), self.options.top, verdict
+                terminalreporter, self.run, self.stats(), self.options.top, verdict, self.insights
             )
         else:
             write_verdict(terminalreporter, verdict, table=False)

@@ -49,3 +49,17 @@ def summarize(durations_ns: Sequence[int]) -> dict[str, float]:
         "p95": quantile(ordered, 0.95) / NS_PER_S,
         "max": ordered[-1] / NS_PER_S,
     }
+
+
+def format_seconds(seconds: float) -> str:
+    """Compact human duration: ``120ns``, ``812us``, ``12.3ms``, ``1.25s``, ``2m05s``."""
+    if 0 < seconds < 1e-6:
+        return f"{seconds * 1e9:.0f}ns"
+    if seconds < 0.001:
+        return f"{seconds * 1e6:.0f}us"
+    if seconds < 1:
+        return f"{seconds * 1e3:.1f}ms"
+    if seconds < 120:
+        return f"{seconds:.2f}s"
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes:.0f}m{rest:02.0f}s"

@@ -2,21 +2,23 @@
 
 The document is :meth:`Run.to_dict` (``schema_version``, ``meta``, ``workers``,
 ``definitions``, ``tests``, ``events``, ``test_runs``, ``uses``: what
-:meth:`Run.from_json` reads back) with three derived sections in front, for readers that
+:meth:`Run.from_json` reads back) with four derived sections in front, for readers that
 want answers rather than data: ``run`` (totals and schema 1's run keys), ``fixtures`` (one
-entry per definition, costliest first, with schema 1's keys) and ``enums`` (what the
-columns' codes mean). The schema is documented in the README.
+entry per definition, costliest first, with schema 1's keys), ``insights`` (what to fix,
+see :mod:`~pytest_fixture_perf.model.insights`) and ``enums`` (what the columns' codes
+mean). The schema is documented in the README.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final
 
 from ..model.derive import RunStats, WorkerStats, fixture_entry, incomplete
+from ..model.insights import Insight, insights
 from ..model.run import FORMAT_VERSION, OUTCOMES, PHASES, SCOPES, TEST_OUTCOMES, Run
 from ..model.stats import NS_PER_S
 from ..store.files import Kind, write_ours
@@ -62,12 +64,16 @@ def run_section(run: Run, stats: RunStats) -> dict[str, Any]:
     }
 
 
-def derived(run: Run, stats: RunStats) -> dict[str, Any]:
-    """The derived sections, in the order they open the file."""
+def derived(run: Run, stats: RunStats, found: Sequence[Insight] | None = None) -> dict[str, Any]:
+    """The derived sections, in the order they open the file (``found``: the run's
+    insights, when already made)."""
+    if found is None:
+        found = insights(run, stats)
     return {
         "schema_version": FORMAT_VERSION,
         "run": run_section(run, stats),
         "fixtures": [fixture_entry(f) for f in stats.fixtures],
+        "insights": [insight.as_dict() for insight in found],
         "enums": {
             "phase": list(PHASES),
             "scope": list(SCOPES),
@@ -82,16 +88,16 @@ def build_document(run: Run, stats: RunStats) -> dict[str, Any]:
     return {**derived(run, stats), **run.to_dict()}
 
 
-def chunks(run: Run, stats: RunStats) -> Iterator[str]:
+def chunks(run: Run, stats: RunStats, found: Sequence[Insight] | None = None) -> Iterator[str]:
     """The document as JSON text, in pieces: the derived sections indented for people (one
     fixture a line), then the run's data (``Run.json_chunks``), each made only when
     written (a run can hold millions of values)."""
     compact = functools.partial(json.dumps, separators=(",", ":"))
     head = []
-    for key, value in derived(run, stats).items():
+    for key, value in derived(run, stats, found).items():
         if key == "schema_version":
             continue
-        if key == "fixtures":
+        if key in ("fixtures", "insights"):
             body = "[\n    " + ",\n    ".join(map(compact, value)) + "\n  ]" if value else "[]"
         elif key == "run":
             body = json.dumps(value, indent=2).replace("\n", "\n  ")
@@ -106,7 +112,9 @@ def chunks(run: Run, stats: RunStats) -> Iterator[str]:
 REPORT: Final = Kind("JSON report", (b'"schema_version"', b'"workers"'))
 
 
-def write_json(path: Path, run: Run, stats: RunStats) -> None:
+def write_json(
+    path: Path, run: Run, stats: RunStats, found: Sequence[Insight] | None = None
+) -> None:
     """Write the document to ``path``; FileExistsError when ``path`` is a file that is not
     a report of ours (it is never replaced)."""
-    write_ours(path, chunks(run, stats), REPORT)
+    write_ours(path, chunks(run, stats, found), REPORT)

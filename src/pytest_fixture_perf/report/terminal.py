@@ -12,27 +12,14 @@ import pytest
 from ..model.compare import IMPROVED, REGRESSED, Change
 from ..model.derive import RunStats, entry_seconds, fixture_entry, incomplete
 from ..model.run import MAIN_WORKER, Run
-from ..model.stats import NS_PER_S
+from ..model.stats import NS_PER_S, format_seconds
 
 if TYPE_CHECKING:
     from ..model.budgets import Breach
+    from ..model.insights import Insight
     from ..verdict import Verdict
 
 HEADERS = ("fixture", "scope", "location", "setups", "total", "mean", "p95", "max", "teardown")
-
-
-def format_seconds(seconds: float) -> str:
-    """Compact human duration: ``120ns``, ``812us``, ``12.3ms``, ``1.25s``, ``2m05s``."""
-    if 0 < seconds < 1e-6:
-        return f"{seconds * 1e9:.0f}ns"
-    if seconds < 0.001:
-        return f"{seconds * 1e6:.0f}us"
-    if seconds < 1:
-        return f"{seconds * 1e3:.1f}ms"
-    if seconds < 120:
-        return f"{seconds:.2f}s"
-    minutes, rest = divmod(seconds, 60)
-    return f"{minutes:.0f}m{rest:02.0f}s"
 
 
 def _row(entry: dict[str, Any]) -> tuple[str, ...]:
@@ -137,8 +124,9 @@ def format_change(change: Change | None) -> str:
 
 
 def write_terminal_summary(
-    tr: pytest.TerminalReporter, run: Run, stats: RunStats, top: int, verdict: Verdict
-) -> None:
+    tr: pytest.TerminalReporter, run: Run, stats: RunStats, top: int, verdict: Verdict,
+    insights: Sequence[Insight] = (),
+) -> None:  # fmt: skip
     tr.write_sep("=", "fixture performance")
     total = stats.total
     fixture_seconds = total.total_ns / NS_PER_S
@@ -167,14 +155,35 @@ def write_terminal_summary(
         entries = [fixture_entry(f) for f in shown]
         for line in format_table(entries, tr.config.get_terminal_writer().fullwidth, extra):
             tr.write_line(line)
-    for f in fixtures[:top]:  # worth knowing: a costly session fixture paid once per worker
-        if f.scope == "session" and len(f.workers) > 1 and f.total_ns >= 1e6:
-            tr.write_line(
-                f"session fixture {one_line(f.definition.name)} ran on {len(f.workers)} workers: "
-                f"{format_seconds(f.total_ns / NS_PER_S)} in total "
-                f"({format_seconds(f.setup['mean'])} per setup)"
-            )
+    write_insights(tr, insights)
     write_verdict(tr, verdict, table=bool(fixtures))
+
+
+def format_insights(insights: Sequence[Insight], width: int) -> list[str]:
+    """The insights as lines wrapped to ``width``: each one's title and numbers, and what
+    to do once after the insights of one kind."""
+    import textwrap
+
+    def wrapped(text: str, first: str, rest: str) -> list[str]:
+        return textwrap.wrap(one_line(text), width, initial_indent=first, subsequent_indent=rest)
+
+    lines = []
+    for i, insight in enumerate(insights):
+        lines += wrapped(insight.title, "- ", "  ")
+        for detail in insight.details:
+            lines += wrapped(detail, "    ", "      ")
+        last_of_kind = i + 1 == len(insights) or insights[i + 1].kind != insight.kind
+        if insight.advice and last_of_kind:
+            lines += wrapped(insight.advice, "  what to do: ", "    ")
+    return lines
+
+
+def write_insights(tr: pytest.TerminalReporter, insights: Sequence[Insight]) -> None:
+    if not insights:
+        return
+    tr.write_line("insights:")
+    for line in format_insights(insights, max(40, tr.config.get_terminal_writer().fullwidth - 1)):
+        tr.write_line(line)
 
 
 def write_verdict(tr: pytest.TerminalReporter, verdict: Verdict, *, table: bool = True) -> None:

@@ -48,11 +48,12 @@ def write_text(path: Path, text: str | Iterable[str]) -> None:
 
 
 class Kind(NamedTuple):
-    """A kind of JSON file the plugin writes: its name, and what the head of every such
-    file holds (how an earlier one is told from a file that is not ours)."""
+    """A kind of file the plugin writes: its name, what the head of every such file holds
+    (how an earlier one is told from a file that is not ours) and how it starts."""
 
     name: str
     marks: tuple[bytes, ...]
+    start: bytes = b"{"
 
 
 def foreign_file(path: Path, kind: Kind) -> str | None:
@@ -68,7 +69,7 @@ def foreign_file(path: Path, kind: Kind) -> str | None:
             head = handle.read(8192)
     except OSError:
         return None  # the write itself will say what is wrong
-    if not head or (head.lstrip().startswith(b"{") and all(m in head for m in kind.marks)):
+    if not head or (head.lstrip().startswith(kind.start) and all(m in head for m in kind.marks)):
         return None
     return f"not a pytest-fixture-perf {kind.name} (left untouched)"
 

@@ -473,6 +473,25 @@ class History:
             raise HistoryError(f"{self.path}: run {run.seq} is damaged: {exc}") from None
 
 
+def trend(history: History, run: Run, stats: RunStats, size: int) -> dict[str, Any]:
+    """Each fixture's mean setup time (seconds) over the newest ``size`` stored runs and
+    ``run`` (last): ``{"runs": [{"seq", "started_at", "commit"}...], "fixtures": {key:
+    [mean or None, one per run]}}``."""
+    stored = [r for r in history.runs(limit=size) if r.run_id != run.meta.get("run_id")]
+    git = run.meta.get("git") or {}
+    points = [{"seq": r.seq, "started_at": r.started_at, "commit": r.git_commit} for r in stored]
+    points.append({"seq": None, "started_at": run.meta.get("started_at"),
+                   "commit": git.get("commit")})  # fmt: skip
+    series: dict[str, list[float | None]] = {}
+    n = len(points)
+    for i, stored_run in enumerate(stored):
+        for entry in history.fixtures(stored_run):
+            series.setdefault(entry["key"], [None] * n)[i] = entry["setup"]["mean"]
+    for f in stats.fixtures:
+        series.setdefault(f.definition.key, [None] * n)[-1] = f.setup["mean"]
+    return {"runs": points, "fixtures": series}
+
+
 def _compressed(pieces: Iterable[str]) -> bytes:
     """The pieces of a text, UTF-8 and zlib-compressed as they come (a run's format can be
     too large to hold as one string)."""
