@@ -8,7 +8,7 @@ EXAMPLE_STAMP := $(VENV)/.installed-questionbank
 EXAMPLE := examples/questionbank
 UV := $(shell command -v uv 2>/dev/null)
 
-.PHONY: venv test test-slow test-plugins lint types matrix demo reproduce bench bench-quick clean
+.PHONY: venv test test-slow test-plugins test-browser lint types matrix demo reproduce bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,13 @@ test-slow: $(STAMP)
 test-plugins: $(STAMP)
 	$(BIN)/nox -s plugins
 
+# The HTML report in a browser (the tests marked browser): Debian's Chromium
+# (/usr/bin/chromium) driven by Playwright, installed into the venv when missing. No
+# browser is downloaded (never `playwright install`).
+test-browser: $(STAMP)
+	$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install -q playwright
+	$(BIN)/python -m pytest -m browser
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests examples benchmarks scripts noxfile.py
 	$(BIN)/ruff format --check src tests examples benchmarks scripts noxfile.py
@@ -58,8 +65,8 @@ matrix: $(STAMP)
 # The example backend's suite under pytest-xdist, with its fixture report in reports/.
 demo: $(EXAMPLE_STAMP)
 	mkdir -p reports
-	$(BIN)/python -m pytest $(EXAMPLE) -n auto --fixture-perf-json=reports/fixture-perf.json
-	@echo "JSON report: reports/fixture-perf.json"
+	$(BIN)/python -m pytest $(EXAMPLE) -n auto --fixture-perf-json=reports/fixture-perf.json --fixture-perf-html=reports/fixture-perf.html
+	@echo "JSON report: reports/fixture-perf.json, HTML report: reports/fixture-perf.html"
 
 # The seed's flaky test before (per-process tracker) and after (this plugin).
 RUNS ?= 20
