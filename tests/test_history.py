@@ -118,9 +118,9 @@ def test_the_gate_catches_a_three_times_slower_fixture_and_no_noise(
     text = result.stdout.str()
     # the table's comparison column: db's mean about three times the window's, marked
     header = next(line for line in result.outlines if line.startswith("fixture "))
-    assert header.split()[-3:] == ["vs", "last", "5"]
+    assert header.split()[-4:] == ["vs", "last", "5", "location"]
     db_row = next(line for line in result.outlines if line.startswith("db "))
-    change, mark = db_row.split()[-3], db_row.split()[-1]
+    change, mark = db_row.split()[-4], db_row.split()[-2]  # "+180% mean !", then location
     assert 120 <= int(change.rstrip("%")) <= 300, db_row
     assert mark == "!"
     assert "FIXTURE REGRESSION: 1 fixture measure(s)" in text

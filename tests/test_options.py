@@ -32,9 +32,14 @@ def test_one(alpha, beta): pass
     [
         (
             ["--fixture-perf-top", "-3"],
-            "--fixture-perf-top: expected a whole number >= 0, got '-3'",
+            "--fixture-perf-top: expected a whole number from 0 to 1,000,000,000, got '-3' "
+            "(or 'off')",
         ),
-        (["--fixture-perf-top=ten"], "--fixture-perf-top: expected a whole number >= 0, got 'ten'"),
+        (
+            ["--fixture-perf-top=ten"],
+            "--fixture-perf-top: expected a whole number from 0 to 1,000,000,000, got 'ten' "
+            "(or 'off')",
+        ),
         (["--fixture-perf-json", "."], "--fixture-perf-json: cannot write '.': it is a directory"),
     ],
 )
@@ -99,7 +104,8 @@ def test_bad_ini_value(suite: Suite) -> None:
     result = suite.pytester.runpytest_subprocess()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert [line for line in result.errlines if line] == [
-        "ERROR: ini option fixture_perf_top: expected a whole number >= 0, got '-1'"
+        "ERROR: ini option fixture_perf_top: expected a whole number from 0 to 1,000,000,000, "
+        "got '-1' (or 'off')"
     ]
 
 
@@ -110,20 +116,25 @@ def test_terminal_section(suite: Suite) -> None:
         [
             r"=+ fixture performance =+",
             r"2 setups, 2 teardowns, \S+ in fixtures \(\d+% of \S+ session wall time\)",
-            r"top 2 of 2 fixtures by total time:",
-            r"fixture +scope +location +setups +total +mean +p95 +max +teardown",
-            r"alpha +function +\S*terminal_section\.py:3 +1 +\d+\.\dms .*",
-            r"beta +function +\S*terminal_section\.py:7 +1 .*",
+            r"top 2 of 2 fixtures by setup \+ teardown time \(own time, summed over the run\):",
+            r" +-+ setup -+ +teardown",
+            r"fixture +scope +setups +uses +total +mean +p95 +max +total +location",
+            r"alpha +function +1 +1 +\d+\.\dms( +\S+){4} +\S*section\.py:3",
+            r"beta +function +1 +1 .*section\.py:7",
         ]
     )
 
 
-def test_top_limits_and_zero_hides(suite: Suite) -> None:
+def test_top_limits_zero_shows_all_and_off_hides(suite: Suite) -> None:
     suite.pytester.makepyfile(TESTS)
     result, _doc = suite.run("--fixture-perf-top=1", "-p", "no:asyncio")
-    result.stdout.fnmatch_lines(["top 1 of 2 fixtures by total time:", "alpha *"])
+    result.stdout.fnmatch_lines(
+        ["top 1 of 2 fixtures by setup + teardown time*", "*", "*", "alpha *"]
+    )
     assert "beta " not in result.stdout.str()
-    result, doc = suite.run("--fixture-perf-top=0", "-p", "no:asyncio")
+    result, _doc = suite.run("--fixture-perf-top=0", "-p", "no:asyncio")  # as --durations=0
+    result.stdout.fnmatch_lines(["top 2 of 2 fixtures by setup + teardown time*"])
+    result, doc = suite.run("--fixture-perf-top=off", "-p", "no:asyncio")
     assert "fixture performance" not in result.stdout.str()
     assert doc["run"]["total_fixture_setups"] == 2  # the JSON is still complete
 
@@ -234,3 +245,43 @@ def test_bad_history_values_are_one_line_usage_errors(
     assert "Traceback" not in result.stdout.str()
     # and the help that would fix it still shows
     assert suite.pytester.runpytest_subprocess(*args, "--help").ret == pytest.ExitCode.OK
+
+
+@pytest.mark.parametrize("how", ["option", "ini"])
+def test_disable_keeps_options_valid_and_the_tracker_usable(suite: Suite, how: str) -> None:
+    """--fixture-perf-disable (or the ini key): options kept in addopts stay valid, nothing
+    is recorded or written, and the tracker fixture works and says the run is not timed."""
+    addopts = "--fixture-perf-json=out.json --fixture-perf-top=5 --fixture-perf-html=out.html"
+    if how == "option":
+        addopts += " --fixture-perf-disable"
+    disable = "fixture_perf_disable = true\n" if how == "ini" else ""
+    suite.pytester.makeini(INI + f"addopts = {addopts}\n" + disable)
+    suite.pytester.makepyfile(
+        TESTS
+        + """
+def test_tracker(fixture_performance_tracker, alpha):
+    summary = fixture_performance_tracker.get_performance_summary()
+    assert summary["disabled"] is True
+    assert summary["total_fixture_setups"] == 0
+"""
+    )
+    result = suite.pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+    assert "fixture performance" not in result.stdout.str()
+    assert not (suite.path / "out.json").exists()
+    assert not (suite.path / "out.html").exists()
+    assert not (suite.path / ".fixture-perf").exists()
+
+
+def test_the_summary_says_when_tracking_is_on(suite: Suite) -> None:
+    suite.pytester.makepyfile(
+        TESTS
+        + """
+def test_tracker(fixture_performance_tracker, alpha):
+    summary = fixture_performance_tracker.get_performance_summary()
+    assert summary["disabled"] is False
+    assert summary["fixtures"]["alpha"]["setups"] == 2
+"""
+    )
+    result, _ = suite.run("--fixture-perf-no-save")
+    result.assert_outcomes(passed=2)

@@ -131,7 +131,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         run = history.run(args.run, git_cwd=Path.cwd())
         every = history.fixtures(run)
     entries = sorted(every, key=SORT_KEYS[args.sort])
-    if args.top is not None:
+    if args.top:  # 0: every fixture, as pytest's --durations=0
         entries = entries[: args.top]
     if args.json:
         print(json.dumps({"run": run.as_dict(), "fixtures": entries}, indent=2))
@@ -429,7 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("run", metavar="RUN", help=run_help)
     sub.add_argument("--json", action="store_true", help="as JSON (the JSON file's entries)")
     sub.add_argument("--sort", choices=sorted(SORT_KEYS), default="total", help="default: total")
-    sub.add_argument("--top", type=_whole, metavar="N", help="only the first N fixtures")
+    sub.add_argument("--top", type=_whole, metavar="N", help="only the first N fixtures (0: all)")
     budgets(sub)
 
     sub = command(

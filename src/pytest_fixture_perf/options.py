@@ -25,8 +25,16 @@ def addoption(parser: pytest.Parser) -> None:
         "--fixture-perf-top",
         metavar="N",
         default=None,
-        help=f"Show the N costliest fixtures in the terminal summary "
-        f"(default {defaults.TOP}; 0 hides the section). Ini: fixture_perf_top.",
+        help=f"Show the N costliest fixtures in the terminal summary (default {defaults.TOP}; "
+        "0 shows all, as --durations=0 does; 'off' hides the table). Ini: fixture_perf_top.",
+    )
+    group.addoption(
+        "--fixture-perf-disable",
+        action="store_true",
+        default=None,
+        help="Record and report nothing in this run; every --fixture-perf-* option stays "
+        "valid and fixture_performance_tracker still works (its summary says disabled). "
+        "Ini: fixture_perf_disable.",
     )
     group.addoption(
         "--fixture-perf-json",
@@ -119,6 +127,9 @@ def addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("fixture_perf_top", "Default for --fixture-perf-top.", default=None)
     parser.addini(
+        "fixture_perf_disable", "Default for --fixture-perf-disable.", type="bool", default=False
+    )
+    parser.addini(
         "fixture_perf_strict", "Default for --fixture-perf-strict.", type="bool", default=False
     )
     parser.addini("fixture_perf_db", "Default for --fixture-perf-db.", default=None)
@@ -171,6 +182,13 @@ def runs_fixtures(config: pytest.Config) -> bool:
     return not any(config.getoption(name, False) for name in NO_RUN_OPTIONS)
 
 
+def disabled(config: pytest.Config) -> bool:
+    """``--fixture-perf-disable`` (or the ini key): record and report nothing."""
+    return bool(
+        config.getoption("fixture_perf_disable", None) or _flag_ini(config, "fixture_perf_disable")
+    )
+
+
 #: The output files (``--fixture-perf-NAME``): the module and constant of their kind.
 OUTPUTS: Final = {
     "json": (".report.jsonfile", "REPORT"),
@@ -183,7 +201,8 @@ OUTPUTS: Final = {
 
 @dataclass(frozen=True)
 class Options:
-    top: int = defaults.TOP
+    #: The table's rows: 0 every fixture; None: no table.
+    top: int | None = defaults.TOP
     json_path: Path | None = None
     trace_path: Path | None = None
     html_path: Path | None = None
@@ -211,17 +230,7 @@ class Options:
         Output paths are only checked where files are written (``writes_files``: a serial
         run or the xdist controller, never a worker, whose filesystem may not be ours).
         """
-        top_text, top_source = _option_or_ini(config, "fixture_perf_top")
-        top = defaults.TOP
-        if top_text is not None:
-            try:
-                top = int(top_text)
-            except ValueError:
-                top = -1
-            if top < 0:
-                raise pytest.UsageError(
-                    f"{top_source}: expected a whole number >= 0, got {top_text!r}"
-                )
+        top = _top(*_option_or_ini(config, "fixture_perf_top"))
         outputs: dict[str, Any] = {
             f"{name}_path": _output(config, f"fixture_perf_{name}", writes_files)
             for name in OUTPUTS
@@ -234,6 +243,20 @@ class Options:
         if not writes_files:
             return options
         return replace(options, **_history_options(config))
+
+
+def _top(text: str | None, source: str) -> int | None:
+    """``--fixture-perf-top``: N rows, 0 for all (as ``--durations=0``), ``off`` for none."""
+    if text is None:
+        return defaults.TOP
+    if text.strip().lower() == "off":
+        return None
+    from .model.budgets import parse_count
+
+    try:
+        return parse_count(text, 0)
+    except ValueError as exc:
+        raise pytest.UsageError(f"{source}: {exc} (or 'off')") from None
 
 
 def _history_options(config: pytest.Config) -> dict[str, Any]:

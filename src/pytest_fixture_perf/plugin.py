@@ -15,7 +15,7 @@ import pytest
 
 from . import api
 from .api import FixturePerformanceTracker
-from .options import Options, addoption, runs_fixtures
+from .options import Options, addoption, disabled, runs_fixtures
 from .problems import FixturePerfWarning
 from .roles import Role, detect
 
@@ -31,6 +31,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     if not runs_fixtures(config):
         return  # --collect-only, --setup-plan, --help...: no fixture runs
+    if disabled(config):
+        return  # --fixture-perf-disable: its options stay valid, nothing is checked or done
     # only the serial process or the controller writes files: a worker never judges paths
     options = Options.from_config(config, writes_files=not hasattr(config, "workerinput"))
     config.pluginmanager.register(FixturePerfPlugin(config, options), PLUGIN_NAME)
@@ -48,7 +50,17 @@ def fixture_performance_tracker(pytestconfig: pytest.Config) -> FixturePerforman
     plugin = pytestconfig.pluginmanager.get_plugin(PLUGIN_NAME)
     if isinstance(plugin, FixturePerfPlugin):
         return RunTracker(plugin.role)
+    if disabled(pytestconfig):
+        return DisabledTracker()
     return FixturePerformanceTracker()
+
+
+class DisabledTracker(FixturePerformanceTracker):
+    """Under ``--fixture-perf-disable``: a standalone tracker (it holds what is recorded
+    into it by hand) whose summary says that the run is not timed."""
+
+    def get_performance_summary(self) -> dict[str, Any]:
+        return {**super().get_performance_summary(), "disabled": True}
 
 
 class RunTracker(FixturePerformanceTracker):

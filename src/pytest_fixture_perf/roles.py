@@ -196,14 +196,16 @@ class Reporting(Role):
             write_otlp(path, run)
 
         def markdown(path: Path) -> None:
-            from .report.markdown import render, write_markdown
+            from .report.markdown import ROWS, render, write_markdown
 
-            write_markdown(path, render(run, stats, found, self.verdict, self.options.top))
+            write_markdown(path, render(run, stats, found, self.verdict, self.options.top or ROWS))
 
         def step_summary(path: Path) -> None:
-            from .report.markdown import append_step_summary, render
+            from .report.markdown import ROWS, append_step_summary, render
 
-            append_step_summary(path, render(run, stats, found, self.verdict, self.options.top))
+            append_step_summary(
+                path, render(run, stats, found, self.verdict, self.options.top or ROWS)
+            )
 
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         return [
@@ -257,6 +259,7 @@ class Reporting(Role):
 
     def terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         from .report.terminal import (
+            write_insights,
             write_output_failures,
             write_terminal_summary,
             write_verdict,
@@ -264,11 +267,12 @@ class Reporting(Role):
         from .verdict import Verdict
 
         verdict = self.verdict or Verdict()
-        if self.options.top:
+        if self.options.top is not None:
             write_terminal_summary(
                 terminalreporter, self.run, self.stats(), self.options.top, verdict, self.insights
             )
         else:
+            write_insights(terminalreporter, self.insights)
             write_verdict(terminalreporter, verdict, table=False)
         write_output_failures(terminalreporter, self.output_failures, self.outputs_fail_session)
 

@@ -79,7 +79,7 @@ def lines(
         yield f"> **Incomplete:** {' '.join(reason.split())}"
     if verdict is not None:
         yield from _verdict(verdict)
-    shown = stats.fixtures[: max(0, min(top, ROWS))]
+    shown = stats.fixtures[: min(top, ROWS) if top > 0 else ROWS]
     if shown:
         yield ""
         yield f"Top {len(shown)} of {len(stats.fixtures)} fixtures by setup + teardown time:"

@@ -93,4 +93,5 @@ def build_summary(
         "workers_lost": [] if workers_lost is None else workers_lost,
         "complete": complete,
         "scope": scope,
+        "disabled": False,
     }

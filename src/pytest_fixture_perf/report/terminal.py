@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pytest
 
 from ..model.compare import IMPROVED, REGRESSED, Change
-from ..model.derive import RunStats, entry_seconds, fixture_entry, incomplete
+from ..model.derive import RunStats, fixture_entry, incomplete
 from ..model.run import MAIN_WORKER, Run
 from ..model.stats import NS_PER_S, format_seconds
 
@@ -19,21 +19,50 @@ if TYPE_CHECKING:
     from ..model.insights import Insight
     from ..verdict import Verdict
 
-HEADERS = ("fixture", "scope", "location", "setups", "total", "mean", "p95", "max", "teardown")
+#: A cell with nothing to show (an en dash): no teardown recorded, no CPU time.
+NOTHING = "\u2013"
+
+
+class Column(NamedTuple):
+    header: str
+    #: The heading over a group of columns ("setup", "teardown"), or "".
+    group: str
+    left: bool
+
+
+COLUMNS = (
+    Column("fixture", "", True),
+    Column("scope", "", True),
+    Column("setups", "", False),
+    Column("uses", "", False),
+    Column("total", "setup", False),
+    Column("mean", "setup", False),
+    Column("p95", "setup", False),
+    Column("max", "setup", False),
+    Column("total", "teardown", False),
+)
+#: The location comes last (cut from the left to fit the terminal).
+LOCATION = Column("location", "", True)
+
+
+def _seconds(value: float, count: int = 1) -> str:
+    return format_seconds(value) if count and value > 0 else NOTHING
 
 
 def _row(entry: dict[str, Any]) -> tuple[str, ...]:
-    """A table row of a fixture entry (the JSON file's: ``fixture_entry``)."""
+    """A table row of a fixture entry (the JSON file's: ``fixture_entry``), in
+    :data:`COLUMNS`' order."""
+    setup, setups = entry["setup"], entry["setups"]
     return (
         one_line(entry["name"]),
         entry["scope"],
-        one_line(entry["location"]),
-        str(entry["setups"]),
-        format_seconds(entry_seconds(entry)),
-        format_seconds(entry["setup"]["mean"]),
-        format_seconds(entry["setup"]["p95"]),
-        format_seconds(entry["setup"]["max"]),
-        format_seconds(entry["teardown"]["total"]),
+        str(setups),
+        str(entry["uses"]),
+        _seconds(setup["total"], setups),
+        _seconds(setup["mean"], setups),
+        _seconds(setup["p95"], setups),
+        _seconds(setup["max"], setups),
+        _seconds(entry["teardown"]["total"], entry["teardowns"]),
     )
 
 
@@ -75,18 +104,8 @@ def clip(text: str, width: int, *, keep_end: bool = False) -> str:
 
 #: The widest a fixture name is shown (longer ones are cut; the JSON file has them whole).
 NAME_WIDTH = 48
-
-
-def _fit(rows: list[tuple[str, ...]], width: int) -> list[tuple[str, ...]]:
-    """Cut long names, then shorten the location column (from the left) so that rows fit
-    ``width``."""
-    rows = [(clip(row[0], NAME_WIDTH), *row[1:]) for row in rows]
-    widths = [max(display_width(row[i]) for row in rows) for i in range(len(rows[0]))]
-    excess = sum(widths) + 2 * (len(widths) - 1) - width
-    if excess <= 0:
-        return rows
-    loc_width = max(24, widths[2] - excess)
-    return [(*row[:2], clip(row[2], loc_width, keep_end=True), *row[3:]) for row in rows]
+#: The least width the location keeps when the table is cut to fit.
+LOCATION_WIDTH = 16
 
 
 def _pad(text: str, width: int, *, left: bool) -> str:
@@ -97,20 +116,57 @@ def _pad(text: str, width: int, *, left: bool) -> str:
 def format_table(
     entries: Sequence[dict[str, Any]], width: int, extra: tuple[str, Sequence[str]] | None = None
 ) -> list[str]:
-    """The fixture table; ``extra``: a last column's header and cells."""
-    headers: tuple[str, ...] = HEADERS
-    rows = [_row(entry) for entry in entries]
+    """The fixture table: a line of group headings ("setup", "teardown"), the column
+    headers, a row per entry; ``extra``: a column's header and cells, before the location
+    (which is cut from the left so that lines fit ``width``)."""
+    columns = list(COLUMNS)
+    rows = [list(_row(entry)) for entry in entries]
     if extra is not None:
-        headers = (*HEADERS, extra[0])
-        rows = [(*row, cell) for row, cell in zip(rows, extra[1], strict=True)]
-    rows = _fit([headers, *rows], width)
-    widths = [max(display_width(row[i]) for row in rows) for i in range(len(headers))]
-    lines = []
-    for row in rows:
-        cells = [
-            _pad(cell, w, left=i < 3) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append("  ".join(cells).rstrip())
+        columns.append(Column(extra[0], "", True))
+        for row, cell in zip(rows, extra[1], strict=True):
+            row.append(cell)
+    rows = [[clip(row[0], NAME_WIDTH), *row[1:]] for row in rows]
+    widths = [max([display_width(c.header), *(display_width(r[i]) for r in rows)])
+              for i, c in enumerate(columns)]  # fmt: skip
+    # a group's heading spans its columns: widen the last one when the heading is longer
+    groups: dict[str, list[int]] = {}
+    for i, column in enumerate(columns):
+        if column.group:
+            groups.setdefault(column.group, []).append(i)
+    for name, indexes in groups.items():
+        span = sum(widths[i] for i in indexes) + 2 * (len(indexes) - 1)
+        if span < len(name) + 2:
+            widths[indexes[-1]] += len(name) + 2 - span
+    used = sum(widths) + 2 * len(widths)
+    locations = [one_line(entry["location"]) for entry in entries]
+    room = max(LOCATION_WIDTH, width - used, len(LOCATION.header))
+    locations = [clip(location, room, keep_end=True) for location in locations]
+
+    def line(cells: Sequence[str], location: str, columns: Sequence[Column]) -> str:
+        padded = [_pad(c, w, left=col.left) for c, w, col in zip(cells, widths, columns,
+                                                                 strict=True)]  # fmt: skip
+        return "  ".join([*padded, location]).rstrip()
+
+    heading = [""] * len(columns)
+    for name, indexes in groups.items():
+        span = sum(widths[i] for i in indexes) + 2 * (len(indexes) - 1)
+        label = f" {name} " if len(indexes) > 1 else name
+        text = label.center(span, "-") if len(indexes) > 1 else label.rjust(span)
+        heading[indexes[0]] = text
+    parts, i = [], 0
+    while i < len(columns):
+        group = columns[i].group
+        if group:
+            indexes = groups[group]
+            parts.append(heading[indexes[0]])
+            i = indexes[-1] + 1
+        else:
+            parts.append(" " * widths[i])
+            i += 1
+    lines = ["  ".join(parts).rstrip()]
+    lines.append(line([c.header for c in columns], LOCATION.header, columns))
+    lines += [line(row, location, columns) for row, location in zip(rows, locations,
+                                                                    strict=True)]  # fmt: skip
     return lines
 
 
@@ -146,8 +202,11 @@ def write_terminal_summary(
         tr.write_line(f"incomplete: {one_line(reason)}", red=True)
     fixtures = stats.fixtures
     if fixtures:
-        shown = fixtures[:top]
-        tr.write_line(f"top {len(shown)} of {len(fixtures)} fixtures by total time:")
+        shown = fixtures[:top] if top else fixtures
+        tr.write_line(
+            f"top {len(shown)} of {len(fixtures)} fixtures by setup + teardown time (own "
+            f"time, summed over {'workers' if len(run.workers) > 1 else 'the run'}):"
+        )
         extra = None
         if verdict.baseline:
             cells = [format_change(verdict.changes.get((f.definition.key, "setup"))) for f in shown]
@@ -155,6 +214,13 @@ def write_terminal_summary(
         entries = [fixture_entry(f) for f in shown]
         for line in format_table(entries, tr.config.get_terminal_writer().fullwidth, extra):
             tr.write_line(line)
+        skewed = [e["name"] for e in entries if e["setup"]["p95"] < e["setup"]["mean"]]
+        if skewed:
+            tr.write_line(
+                f"setup p95 below the mean ({one_line(', '.join(skewed[:3]))}"
+                f"{' ...' if len(skewed) > 3 else ''}): a few setups far slower than the "
+                "rest (see max)"
+            )
     write_insights(tr, insights)
     write_verdict(tr, verdict, table=bool(fixtures))
 
