@@ -80,7 +80,7 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 MODES: dict[str, tuple[str, list[str]]] = {
     "off": ("ours", ["-p", "no:fixture_perf"]),
     "no-op hooks": ("ours", ["-p", "no:fixture_perf", "-p", "bench_noop_hooks"]),
-    "on": ("ours", ["--fixture-perf-top=0"]),
+    "on": ("ours", ["--fixture-perf-top=off"]),
     "peer-off": ("peer", ["--pytest-durations=0"]),
     "pytest-durations": ("peer", []),
 }

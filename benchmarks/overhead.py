@@ -66,8 +66,8 @@ def test_t(i, s1, m1, f2, y1):
 #: mode -> (which python: "ours" or "peer", extra pytest arguments)
 MODES: dict[str, tuple[str, list[str]]] = {
     "off": ("ours", ["-p", "no:fixture_perf"]),
-    "on": ("ours", ["--fixture-perf-top=0"]),
-    "on+json": ("ours", ["--fixture-perf-top=0", "--fixture-perf-json", "{tmp}/perf.json"]),
+    "on": ("ours", ["--fixture-perf-top=off"]),
+    "on+json": ("ours", ["--fixture-perf-top=off", "--fixture-perf-json={tmp}/perf.json"]),
     "pytest-durations": ("peer", []),
     "peer-off": ("peer", ["--pytest-durations=0"]),
 }

@@ -42,7 +42,7 @@ def run_once(tree: Path, seed: int, workers: str, whole_suite: bool, legacy: boo
     if legacy:
         args += ["-p", "no:fixture_perf"]
     else:
-        args += ["--fixture-perf-top=0"]
+        args += ["--fixture-perf-top=off"]
     if not whole_suite:
         args.append(PERFORMANCE_TESTS)
     env = {**os.environ, "PYTHONPATH": str(tree)}
