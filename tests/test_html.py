@@ -269,6 +269,10 @@ def test_the_option_and_the_export_write_the_same_page(page_suite: Suite) -> Non
     assert cli(["export", "last", f"--db={db}", f"--html={stored}"]) == 0
     trend = embedded(stored)["trend"]
     assert len(trend["runs"]) == 2
+    # an earlier run's page: the runs before it only, then it (oldest first)
+    first = page_suite.path / "first.html"
+    assert cli(["export", "1", f"--db={db}", f"--html={first}"]) == 0
+    assert [r["seq"] for r in embedded(first)["trend"]["runs"]] == [None]
     setups = {f["name"]: f["setups"] for f in embedded(stored)["fixtures"]}
     assert setups["func"] == truth[("setup", "func")]
 

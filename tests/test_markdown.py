@@ -42,6 +42,7 @@ def test_the_step_summary_gets_the_run_added(
     summary = suite.path / "step_summary.md"
     summary.write_text("## Earlier step\nkept\n")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.delenv("PYTEST_CURRENT_TEST")  # as a CI job's own pytest run: not nested
     suite.pytester.makepyfile(test_m=SUITE)
     result, _ = suite.run(*xdist, "--fixture-perf-no-save", subprocess=bool(xdist))
     result.assert_outcomes(passed=6)
@@ -53,6 +54,45 @@ def test_the_step_summary_gets_the_run_added(
     # fixture, scope, setups, uses, setup total, ...
     assert cells[1:4] == ["function", str(truth[("setup", "row")]), "6"]
     assert table_row(text, "engine")[2] == str(truth[("setup", "engine")])
+
+
+def test_a_pytest_run_inside_a_test_leaves_the_step_summary_alone(
+    suite: Suite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A suite whose tests run pytest (pytester, in process and in a subprocess), run under
+    GitHub Actions: only that suite's own run reports to the step summary."""
+    summary = suite.path / "step_summary.md"
+    summary.write_text("kept\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.delenv("PYTEST_CURRENT_TEST")  # the suite's run is the CI job's own
+    suite.pytester.makepyfile(
+        test_nested="""
+        pytest_plugins = ["pytester"]
+
+        def test_runs_pytest_twice(pytester):
+            pytester.makepyfile("import pytest\\n@pytest.fixture\\ndef f(): pass\\n"
+                                "def test_inner(f): pass\\n")
+            pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+            pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+        """
+    )
+    result, _ = suite.run("--fixture-perf-no-save", subprocess=True)
+    result.assert_outcomes(passed=1)
+    text = summary.read_text()
+    assert text.startswith("kept\n")
+    assert text.count(MARK) == 1
+    assert "test_inner" not in text
+
+
+def test_an_unwritable_step_summary_never_fails_the_run(
+    suite: Suite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(suite.path))  # a directory
+    monkeypatch.delenv("PYTEST_CURRENT_TEST")
+    suite.pytester.makepyfile(test_m=SUITE)
+    result, _ = suite.run("--fixture-perf-no-save", "-W", "error", subprocess=True)
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["*fixture-perf: could not add to the step summary*"])
 
 
 def test_the_markdown_option_writes_the_summary(suite: Suite) -> None:

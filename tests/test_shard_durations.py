@@ -134,3 +134,28 @@ def test_a_file_that_is_not_a_durations_file_is_left_alone(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert "not a test durations file" in err[0]
+
+
+def test_pytest_splits_older_list_format_is_read(ran: tuple[Suite, Path]) -> None:
+    suite, report = ran
+    out = suite.path / ".test_durations"
+    out.write_text(json.dumps([["test_other.py::test_x", 1.5]]))
+    ours = export(report, out)
+    assert ours["test_other.py::test_x"] == 1.5
+    assert "test_w.py::test_first" in ours
+
+
+def test_a_fifo_is_written_to_not_read(ran: tuple[Suite, Path]) -> None:
+    import os
+    import threading
+
+    suite, report = ran
+    fifo = suite.path / "durations.fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    assert cli(["export", str(report), f"--test-durations={fifo}"]) == 0
+    reader.join(timeout=10)
+    assert not reader.is_alive()
+    assert "test_w.py::test_first" in json.loads(received[0])

@@ -57,7 +57,7 @@ class FixturePerformanceTracker:
 
     # -- reading ---------------------------------------------------------------------------
     def get_performance_summary(self) -> dict[str, Any]:
-        """The summary dictionary (keys documented in the README)."""
+        """The summary dictionary (keys documented in docs/api.md)."""
         self._totals.update()
         return build_summary(
             self._totals.entries(), workers=[MAIN_WORKER], complete=False, scope="worker"

@@ -115,7 +115,7 @@ def addoption(parser: pytest.Parser) -> None:
         metavar="PCT",
         default=None,
         help="Fail the session (exit status 1) when a fixture's setup or teardown got "
-        "slower per setup by PCT percent or more, beyond noise (see the README's rule). "
+        "slower per setup by PCT percent or more, beyond noise (see the docs' rule). "
         "Ini: fixture_perf_fail_on_regression.",
     )
     group.addoption(
@@ -182,6 +182,16 @@ def runs_fixtures(config: pytest.Config) -> bool:
     return not any(config.getoption(name, False) for name in NO_RUN_OPTIONS)
 
 
+#: Set while a run that reports to the CI's step summary is on: a pytest run started
+#: inside it (pytester's, in process or not) leaves the step summary alone.
+REPORTING_RUN = "PYTEST_FIXTURE_PERF_STEP_SUMMARY"
+
+
+def nested() -> bool:
+    """Whether this pytest run was started inside another one's test."""
+    return "PYTEST_CURRENT_TEST" in os.environ or REPORTING_RUN in os.environ
+
+
 def disabled(config: pytest.Config) -> bool:
     """``--fixture-perf-disable`` (or the ini key): record and report nothing."""
     return bool(
@@ -208,6 +218,9 @@ class Options:
     html_path: Path | None = None
     otlp_path: Path | None = None
     markdown_path: Path | None = None
+    #: GitHub Actions' step summary, to add the Markdown summary to (None: not under
+    #: GitHub Actions, or a pytest run inside a test, e.g. pytester's).
+    step_summary: Path | None = None
     live: bool = True
     cpu: bool = False
     #: The history database; None where this process writes no file (a worker).
@@ -239,6 +252,9 @@ class Options:
         if live_text not in (None, "auto", "off"):
             raise pytest.UsageError(f"{live_source}: expected 'auto' or 'off', got {live_text!r}")
         cpu = bool(config.getoption("fixture_perf_cpu") or _flag_ini(config, "fixture_perf_cpu"))
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary and writes_files and not nested():
+            outputs["step_summary"] = Path(summary)
         options = cls(top=top, live=live_text != "off", cpu=cpu, **outputs)
         if not writes_files:
             return options

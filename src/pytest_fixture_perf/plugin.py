@@ -9,13 +9,14 @@ records, its run (``model/run.py``) keeps them, and ``report/`` shows them.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
 
 from . import api
 from .api import FixturePerformanceTracker
-from .options import Options, addoption, disabled, runs_fixtures
+from .options import REPORTING_RUN, Options, addoption, disabled, runs_fixtures
 from .problems import FixturePerfWarning
 from .roles import Role, detect
 
@@ -35,13 +36,18 @@ def pytest_configure(config: pytest.Config) -> None:
         return  # --fixture-perf-disable: its options stay valid, nothing is checked or done
     # only the serial process or the controller writes files: a worker never judges paths
     options = Options.from_config(config, writes_files=not hasattr(config, "workerinput"))
+    if options.step_summary is not None:  # runs started in its tests leave it alone
+        os.environ[REPORTING_RUN] = str(os.getpid())
     config.pluginmanager.register(FixturePerfPlugin(config, options), PLUGIN_NAME)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     plugin = config.pluginmanager.get_plugin(PLUGIN_NAME)
-    if isinstance(plugin, FixturePerfPlugin) and plugin.role in api.ACTIVE:
-        api.ACTIVE.remove(plugin.role)
+    if isinstance(plugin, FixturePerfPlugin):
+        if plugin.role in api.ACTIVE:
+            api.ACTIVE.remove(plugin.role)
+        if plugin.options.step_summary is not None:
+            os.environ.pop(REPORTING_RUN, None)
 
 
 @pytest.fixture(scope="session")

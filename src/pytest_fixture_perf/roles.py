@@ -156,20 +156,31 @@ class Reporting(Role):
 
         from .model.insights import insights
 
-        self.insights = insights(run, stats)
-        outputs = self.outputs(run, stats)
-        failures = []
-        for path, write in outputs:
+        try:
+            self.insights = insights(run, stats)
+        except Exception as exc:  # a bug of ours: said, and the run goes on
+            warn(f"insights not made: {type(exc).__name__}: {exc}")
+        failures, notes = [], []
+        for path, write in self.outputs(run, stats):
             if path is None:
                 continue
             try:
                 write(path)
             except OSError as exc:  # FileExistsError: a file not ours, never replaced
                 failures.append(f"could not write {path}: {exc.strerror or exc}")
+            except Exception as exc:  # a bug of ours: the partial file is removed
+                failures.append(f"could not write {path}: {type(exc).__name__}: {exc}")
+        summary = self.options.step_summary
+        if summary is not None:  # asked for by the CI, not by the user: never fails a run
+            try:
+                self.write_step_summary(summary, run, stats)
+            except OSError as exc:
+                notes.append(f"could not add to the step summary {summary}: "
+                             f"{exc.strerror or exc}")  # fmt: skip
         unsaved = verdict.save(run, stats, self.options, self.verdict)
         if unsaved is not None:
             failures.append(unsaved)
-        self.output_failed(session, failures)
+        self.output_failed(session, failures, notes)
 
     def outputs(self, run: Run, stats: RunStats) -> list[tuple[Path | None, Writer]]:
         """The run's output files, each with what writes it (imported where asked for)."""
@@ -200,22 +211,19 @@ class Reporting(Role):
 
             write_markdown(path, render(run, stats, found, self.verdict, self.options.top or ROWS))
 
-        def step_summary(path: Path) -> None:
-            from .report.markdown import ROWS, append_step_summary, render
-
-            append_step_summary(
-                path, render(run, stats, found, self.verdict, self.options.top or ROWS)
-            )
-
-        summary = os.environ.get("GITHUB_STEP_SUMMARY")
         return [
             (options.json_path, json_file),
             (options.trace_path, trace_file),
             (options.html_path, html_file),
             (options.otlp_path, otlp_file),
             (options.markdown_path, markdown),
-            (Path(summary) if summary else None, step_summary),
         ]
+
+    def write_step_summary(self, path: Path, run: Run, stats: RunStats) -> None:
+        from .report.markdown import ROWS, append_step_summary, render
+
+        top = self.options.top or ROWS
+        append_step_summary(path, render(run, stats, self.insights, self.verdict, top))
 
     def trend(self, run: Run, stats: RunStats) -> dict[str, Any] | None:
         """Each fixture's mean setup over the stored runs and this one (None without a
@@ -231,12 +239,17 @@ class Reporting(Role):
         except HistoryError:
             return None
 
-    def output_failed(self, session: pytest.Session, failures: list[str]) -> None:
+    def output_failed(
+        self, session: pytest.Session, failures: list[str], notes: Sequence[str] = ()
+    ) -> None:
         """A failed write is a warning, shown again in the summary; it fails the session
         under --fixture-perf-strict, or when ``-W error`` turned the warning into an error
-        (which must not fail a test, and is swallowed)."""
+        (which must not fail a test, and is swallowed). ``notes``: writes nobody asked for
+        (the CI's step summary), said the same way, that never fail it."""
+        for note in notes:
+            warn(note)
         shown = [warn(message) for message in failures]
-        self.output_failures = tuple(failures)
+        self.output_failures = (*failures, *notes)
         self.outputs_fail_session = bool(failures) and (self.options.strict or not all(shown))
         if self.outputs_fail_session and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED

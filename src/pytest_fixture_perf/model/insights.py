@@ -5,7 +5,7 @@ file keeps them.
 1. ``duplicated-session``: a costly session fixture set up once per xdist worker.
 2. ``scope-candidate``: a costly function- or module-scoped fixture set up for many
    tests, with the estimated saving of a wider scope.
-3. ``workers``: xdist workers that sat idle (a late start, an idle tail).
+3. ``workers``: xdist workers that waited for others (a late start, an idle tail).
 4. ``unstable``: a fixture whose setup time varies widely (p95 far above the median).
 5. ``durations-bias``: when tests are split into shards by their durations, the time of
    shared fixtures billed to whichever test triggered them.
@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from .derive import RunStats
+from .derive import FixtureStats, RunStats
 from .durations import shared_in_tests
 from .run import MAIN_WORKER, Run
 from .stats import NS_PER_S
@@ -36,7 +36,7 @@ SPREAD: Final = 3.0
 SPREAD_SETUPS: Final = 10
 #: ...and at least this far apart (seconds).
 SPREAD_FLOOR_S: Final = 0.005
-#: Workers: idle (late start + gaps + idle tail) at least this share of the wall time.
+#: Workers: waiting (late starts + idle tails) at least this share of wall time x workers.
 IDLE_SHARE: Final = 0.2
 #: Plugins (meta's ``plugins``) that split a suite into shards by test durations.
 SPLITTERS: Final = ("pytest-split", "pytest_split")
@@ -69,32 +69,60 @@ class _Context:
     def __init__(self, run: Run, stats: RunStats) -> None:
         self.run = run
         self.stats = stats
-        self.xdist = [w for w in run.workers if w.id != MAIN_WORKER]
         #: Time spent in tests, summed over workers (worker-seconds).
         self.worker_seconds = sum(w.test_ns for w in stats.workers) / NS_PER_S
+        combined = run.meta.get("mode") == "combined"
+        #: worker id -> its shard (a combined run's ``s1/``...; "" otherwise)
+        self.shard = {
+            w.id: w.id.partition("/")[0] if combined and "/" in w.id else "" for w in run.workers
+        }
 
     def worth(self, value_s: float) -> bool:
         return value_s >= LEAST_S and value_s >= SHARE * self.worker_seconds
+
+    def shards(self, workers: Mapping[str, int]) -> dict[str, dict[str, int]]:
+        """``workers`` (worker -> count) grouped by shard."""
+        grouped: dict[str, dict[str, int]] = {}
+        for worker, n in workers.items():
+            grouped.setdefault(self.shard.get(worker, ""), {})[worker] = n
+        return grouped
+
+
+def _instances(f: FixtureStats) -> int:
+    """The instances one process needs at least: one per param (1 unparametrized)."""
+    return max(1, len(f.params))
+
+
+def _third_party(f: FixtureStats) -> bool:
+    """A fixture of pytest or of a plugin (its scope is not the user's to change)."""
+    top = f.definition.path.partition("/")[0]
+    return top.startswith(("_pytest", "pytest_", "pytest-")) or "site-packages" in top
 
 
 def _duplicated_session(c: _Context) -> list[Insight]:
     found = []
     for f in c.stats.fixtures:
-        workers = len(f.workers)
-        if f.scope != "session" or workers < 2:
+        if f.scope != "session" or len(f.workers) < 2:
             continue
-        setups, mean = f.tally.setups, f.setup["mean"]
-        repeated = (setups - 1) * mean
+        shards = c.shards(f.workers)
+        if max(len(w) for w in shards.values()) < 2:
+            continue  # one process per shard (CI shards, not xdist workers): as it must be
+        setups, median, instances = f.tally.setups, f.setup["median"], _instances(f)
+        once = instances * len(shards)  # what one process per shard would need
+        repeated = (setups - once) * median
         if not c.worth(repeated):
             continue
-        name = f.definition.name
+        workers = len(f.workers)
+        per = f" ({instances} params)" if instances > 1 else ""
         details = [
-            f"{setups} setups x {secs(mean)} = {secs(f.setup['total'])} of setup across "
-            f"{workers} workers; {secs(repeated)} of it repeats the first"
+            f"{setups} setups{per} across {workers} workers: {secs(f.setup['total'])} of "
+            f"setup, of which ({setups} - {once}) x {secs(median)} median = "
+            f"{secs(repeated)} repeats what one process would do"
         ]
         numbers: dict[str, Any] = {"fixture": f.definition.key, "workers": workers,
-                                   "setups": setups, "mean_s": mean,
-                                   "total_s": f.setup["total"], "repeated_s": repeated}  # fmt: skip
+                                   "setups": setups, "params": len(f.params),
+                                   "median_s": median, "total_s": f.setup["total"],
+                                   "repeated_s": repeated}  # fmt: skip
         cpu = f.setup_cpu
         if cpu is not None:
             numbers["cpu_s"] = cpu["total"]
@@ -108,8 +136,8 @@ def _duplicated_session(c: _Context) -> list[Insight]:
         found.append(
             Insight(
                 "duplicated-session",
-                f"{name} (session) set up on {workers} workers: {setups} x {secs(mean)} = "
-                f"{secs(f.setup['total'])}",
+                f"{f.definition.name} (session) set up on {workers} workers: {setups} x "
+                f"{secs(f.setup['mean'])} = {secs(f.setup['total'])}",
                 tuple(details),
                 "xdist runs session fixtures once per worker: prepare the resource once for "
                 "all workers (create it under a file lock and reuse it, as pytest-xdist's docs "
@@ -125,39 +153,46 @@ def _duplicated_session(c: _Context) -> list[Insight]:
 def _scope_candidates(c: _Context) -> list[Insight]:
     found = []
     for f in c.stats.fixtures:
-        if f.scope not in ("function", "module", "class") or f.tally.setups < MANY_SETUPS:
+        t = f.tally
+        if f.scope not in ("function", "module", "class") or t.setups < MANY_SETUPS:
             continue
-        mean = f.setup["mean"]
-        per_worker = max(1, len(f.workers))
-        saving = (f.tally.setups - per_worker) * mean
+        if _third_party(f) or t.uses == 0 or t.setup_errors * 2 > t.setups:
+            continue
+        # the median setup, not the mean: a cold first setup is not what every setup costs
+        median, instances = f.setup["median"], _instances(f)
+        once = max(1, len(f.workers)) * instances
+        saving = (t.setups - once) * median
         if not c.worth(saving):
             continue
-        once = "once per worker" if per_worker > 1 else "once"
+        where = "once per worker" if len(f.workers) > 1 else "once"
+        per = f" per param ({instances})" if instances > 1 else ""
         found.append(
             Insight(
                 "scope-candidate",
-                f"{f.definition.name} ({f.scope}) set up {f.tally.setups} times, {secs(mean)} "
-                f"each: about {secs(saving)} saved if set up {once} (an estimate)",
+                f"{f.definition.name} ({f.scope}) set up {t.setups} times, {secs(median)} "
+                f"each (median): about {secs(saving)} saved if set up {where}{per} (an "
+                "estimate)",
                 (
-                    f"({f.tally.setups} - {per_worker}) x {secs(mean)} = {secs(saving)}, "
+                    f"({t.setups} - {once}) x {secs(median)} = {secs(saving)}, "
                     f"{saving / c.worker_seconds:.0%} of {secs(c.worker_seconds)} in tests; "
                     f"at {f.definition.location}",
                 ),
                 "if its value can be shared (tests do not change it, or it can be reset "
                 "cheaply), widen its scope, or move its costly, shareable part into a "
                 "wider-scoped fixture it depends on",
-                {"fixture": f.definition.key, "scope": f.scope, "setups": f.tally.setups,
-                 "mean_s": mean, "saving_s": saving, "workers": per_worker},
+                {"fixture": f.definition.key, "scope": f.scope, "setups": t.setups,
+                 "median_s": median, "saving_s": saving, "workers": len(f.workers),
+                 "params": len(f.params)},
             )
         )  # fmt: skip
     return found[:MOST]
 
 
 def _workers(c: _Context) -> list[Insight]:
-    if len(c.xdist) < 2:
-        return []
+    """Workers of one xdist run (one shard) that started late or sat idle at the end while
+    others still ran tests (gaps between tests are pytest's own overhead, not counted)."""
     run, t = c.run, c.run.test_runs
-    anchors = {i: w.anchor_ns or 0 for i, w in enumerate(run.workers)}
+    anchors = [w.anchor_ns or 0 for w in run.workers]
     spans: dict[int, list[int]] = {}  # worker -> [first start, last end, busy]
     for w, start, end in zip(t.worker, t.setup_ns, t.end_ns, strict=True):
         start, end = start + anchors[w], end + anchors[w]
@@ -167,71 +202,91 @@ def _workers(c: _Context) -> list[Insight]:
         else:
             span[0], span[1] = min(span[0], start), max(span[1], end)
             span[2] += end - start
-    if len(spans) < 2:
-        return []
-    first = min(s[0] for s in spans.values())
-    last = max(s[1] for s in spans.values())
-    wall = (last - first) / NS_PER_S
-    busy = sum(s[2] for s in spans.values()) / NS_PER_S
-    capacity = wall * len(run.workers)
-    idle = capacity - busy
-    if wall <= 0 or idle < IDLE_SHARE * capacity or idle < LEAST_S:
-        return []
-    rows: list[dict[str, Any]] = []
-    for w, (start, end, busy_ns) in sorted(spans.items(), key=lambda item: item[0]):
-        rows.append({"worker": run.workers[w].id, "busy_s": busy_ns / NS_PER_S,
-                     "start_offset_s": (start - first) / NS_PER_S,
-                     "idle_tail_s": (last - end) / NS_PER_S})  # fmt: skip
-    never = [w.id for i, w in enumerate(run.workers) if i not in spans]
-    details = [
-        f"{r['worker']}: busy {secs(r['busy_s'])}, started {secs(r['start_offset_s'])} "
-        f"late, idle for the last {secs(r['idle_tail_s'])}"
-        for r in rows[:16]
-    ]
-    if len(rows) > 16:
-        details.append(f"... and {len(rows) - 16} more workers")
-    if never:
-        details.append(f"ran no test: {', '.join(never)}")
-    tail = max(r["idle_tail_s"] for r in rows)
-    advice = (
-        "the run waits for its slowest worker: a long idle tail means a few long tests (or "
-        "a costly fixture) landed last; split them, or try --dist worksteal"
-        if tail >= 0.5 * idle / len(run.workers)
-        else "workers wait between tests or start late: fewer workers may finish as soon"
-    )
-    return [
-        Insight(
-            "workers",
-            f"workers were busy {busy / capacity:.0%} of the time: {secs(busy)} of tests in "
-            f"{secs(wall)} wall time x {len(run.workers)} workers",
-            tuple(details),
-            advice,
-            {"wall_s": wall, "worker_seconds": busy, "workers": rows, "idle_s": idle},
+    by_shard: dict[str, list[int]] = {}
+    for w, worker in enumerate(run.workers):
+        if worker.id != MAIN_WORKER:
+            by_shard.setdefault(c.shard.get(worker.id, ""), []).append(w)
+    found = []
+    for shard, members in sorted(by_shard.items()):
+        lost = [run.workers[w].id for w in members if run.workers[w].lost is not None]
+        judged = [w for w in members if w in spans and run.workers[w].lost is None]
+        if len(judged) < 2:
+            continue
+        first = min(spans[w][0] for w in judged)
+        last = max(spans[w][1] for w in judged)
+        wall = (last - first) / NS_PER_S
+        rows: list[dict[str, Any]] = [
+            {"worker": run.workers[w].id, "busy_s": spans[w][2] / NS_PER_S,
+             "start_offset_s": (spans[w][0] - first) / NS_PER_S,
+             "idle_tail_s": (last - spans[w][1]) / NS_PER_S}
+            for w in judged
+        ]  # fmt: skip
+        waiting = sum(r["start_offset_s"] + r["idle_tail_s"] for r in rows)
+        capacity = wall * len(judged)
+        if wall <= 0 or waiting < IDLE_SHARE * capacity or waiting < LEAST_S:
+            continue
+        details = [
+            f"{r['worker']}: busy {secs(r['busy_s'])}, started {secs(r['start_offset_s'])} "
+            f"late, idle for the last {secs(r['idle_tail_s'])}"
+            for r in rows[:16]
+        ]
+        if len(rows) > 16:
+            details.append(f"... and {len(rows) - 16} more workers")
+        never = [run.workers[w].id for w in members if w not in spans]
+        if never:
+            details.append(f"ran no test: {', '.join(never)}")
+        if lost:
+            details.append(f"not counted (lost: crashed or killed): {', '.join(lost)}")
+        tail = sum(r["idle_tail_s"] for r in rows)
+        label = f"shard {shard}: " if shard else ""
+        found.append(
+            Insight(
+                "workers",
+                f"{label}workers waited {waiting / capacity:.0%} of the time for others: "
+                f"{secs(waiting)} in all, over {secs(wall)} from the first test's start to "
+                f"the last one's end x {len(judged)} workers",
+                tuple(details),
+                "the run waits for its slowest worker: a long idle tail means a few long "
+                "tests (or a costly fixture) landed last; split them, or try --dist worksteal"
+                if tail >= 0.5 * waiting
+                else "workers start late: their start-up (imports, session fixtures) "
+                "delays them; fewer workers may finish as soon",
+                {"wall_s": wall, "waiting_s": waiting, "workers": rows, "lost": lost},
+            )
         )
-    ]
+    return found[:MOST]
 
 
 def _unstable(c: _Context) -> list[Insight]:
     found = []
     for f in c.stats.fixtures:
-        setup = f.setup
-        if f.tally.setups < SPREAD_SETUPS or setup["median"] <= 0:
+        # a parametrized fixture's setups differ by param by design: judged per param
+        groups = (
+            [(f"[{param}]", p.setups, p.setup) for param, p in f.params.items()]
+            if f.params else [("", f.tally.setups, f.setup)]
+        )  # fmt: skip
+        worst = None
+        for label, setups, setup in groups:
+            if setups < SPREAD_SETUPS or setup["median"] <= 0:
+                continue
+            ratio = setup["p95"] / setup["median"]
+            if ratio < SPREAD or setup["p95"] - setup["median"] < SPREAD_FLOOR_S:
+                continue
+            if worst is None or ratio > worst[0]:
+                worst = (ratio, label, setups, setup)
+        if worst is None or not c.worth(f.setup["total"]):
             continue
-        ratio = setup["p95"] / setup["median"]
-        if ratio < SPREAD or setup["p95"] - setup["median"] < SPREAD_FLOOR_S:
-            continue
-        if not c.worth(setup["total"]):
-            continue
+        ratio, label, setups, setup = worst
         found.append(
             Insight(
                 "unstable",
-                f"{f.definition.name} varies: setup median {secs(setup['median'])}, p95 "
-                f"{secs(setup['p95'])} ({ratio:.1f}x) over {f.tally.setups} setups",
+                f"{f.definition.name}{label} varies: setup median {secs(setup['median'])}, p95 "
+                f"{secs(setup['p95'])} ({ratio:.1f}x) over {setups} setups",
                 (f"max {secs(setup['max'])}, {secs(setup['total'])} in all, at "
                  f"{f.definition.location}",),
                 "a few slow setups: a cold cache, contention between workers, the network, "
                 "garbage collection; a slow first setup alone suggests a cache to warm once",
-                {"fixture": f.definition.key, "setups": f.tally.setups,
+                {"fixture": f.definition.key, "param": label[1:-1] or None, "setups": setups,
                  "median_s": setup["median"], "p95_s": setup["p95"], "max_s": setup["max"]},
             )
         )  # fmt: skip
@@ -269,7 +324,7 @@ def _durations_bias(c: _Context) -> list[Insight]:
         Insight(
             "durations-bias",
             f"{secs(total)} of shared fixtures' setup and teardown is billed to "
-            f"{len(carriers)} tests' durations",
+            f"{len(carriers)} test{'s' if len(carriers) != 1 else ''}' durations",
             tuple(details),
             "pytest-split balances shards on these durations: write them without the shared "
             "fixtures' time (fixture-perf export RUN --test-durations=.test_durations)",
@@ -288,8 +343,11 @@ RULES: Final[tuple[Callable[[_Context], list[Insight]], ...]] = (
 
 
 def insights(run: Run, stats: RunStats) -> list[Insight]:
-    """The insights that apply to ``run``, in the order of :data:`RULES`."""
+    """The insights that apply to ``run``, in the order of :data:`RULES` (none for a run
+    without time in tests: nothing to weigh them against)."""
     context = _Context(run, stats)
+    if context.worker_seconds <= 0:
+        return []
     return [found for rule in RULES for found in rule(context)]
 
 

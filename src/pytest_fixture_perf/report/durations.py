@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import json
+import stat
 from pathlib import Path
 
 from ..model.durations import shard_durations
@@ -19,9 +20,13 @@ from ..store.files import write_text
 
 
 def read_durations(path: Path) -> dict[str, float]:
-    """The durations in ``path`` (empty when it is missing or empty); FileExistsError when
-    it is another kind of file (left untouched)."""
+    """The durations in ``path``: pytest-split's object (node id -> seconds) or its older
+    list of ``[node id, seconds]`` pairs; empty when it is missing, empty or not a regular
+    file (a FIFO, a device: written to, never read). FileExistsError when it is another
+    kind of file (left untouched)."""
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return {}
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
@@ -33,6 +38,10 @@ def read_durations(path: Path) -> dict[str, float]:
         data = json.loads(text)
     except ValueError:
         data = None
+    if isinstance(data, list) and all(
+        isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str) for pair in data
+    ):
+        data = dict(data)
     if not isinstance(data, dict) or not all(
         isinstance(v, (int, float)) and not isinstance(v, bool) for v in data.values()
     ):

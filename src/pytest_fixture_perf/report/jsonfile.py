@@ -6,7 +6,7 @@ The document is :meth:`Run.to_dict` (``schema_version``, ``meta``, ``workers``,
 want answers rather than data: ``run`` (totals and schema 1's run keys), ``fixtures`` (one
 entry per definition, costliest first, with schema 1's keys), ``insights`` (what to fix,
 see :mod:`~pytest_fixture_perf.model.insights`) and ``enums`` (what the columns' codes
-mean). The schema is documented in the README.
+mean). The schema is documented in docs/json-schema.md.
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ def cell(text: str) -> str:
     text = " ".join(text.split())
     if len(text) > CELL:
         text = text[: CELL - 3] + "..."
-    text = text.replace("|", "\\|")
+    text = text.replace("|", "\\|")  # a code span shows an entity as it is: no & to escape
     ticks = "``" if "`" in text else "`"
     return f"{ticks} {text} {ticks}" if ticks == "``" else f"`{text}`"
 
@@ -123,7 +123,7 @@ def _verdict(verdict: Verdict) -> Iterator[str]:
 
 def _escape(text: str) -> str:
     """Plain text in Markdown: one line, no HTML, no emphasis by accident."""
-    text = " ".join(text.split())
+    text = " ".join(text.split()).replace("&", "&amp;")
     for char in "\\`*_<>[]|#":
         text = text.replace(char, "\\" + char)
     return text

@@ -1,4 +1,4 @@
-"""The ``get_performance_summary()`` dictionary (public API, documented in the README).
+"""The ``get_performance_summary()`` dictionary (public API, documented in docs/api.md).
 
 Built from :class:`~pytest_fixture_perf.model.totals.Entry` objects (a definition, its
 tally merged over workers, its setups per worker), which a run's ``Totals`` and the live

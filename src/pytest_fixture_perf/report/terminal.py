@@ -105,7 +105,7 @@ def clip(text: str, width: int, *, keep_end: bool = False) -> str:
 #: The widest a fixture name is shown (longer ones are cut; the JSON file has them whole).
 NAME_WIDTH = 48
 #: The least width the location keeps when the table is cut to fit.
-LOCATION_WIDTH = 16
+LOCATION_WIDTH = 24
 
 
 def _pad(text: str, width: int, *, left: bool) -> str:

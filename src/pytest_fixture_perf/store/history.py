@@ -474,10 +474,12 @@ class History:
 
 
 def trend(history: History, run: Run, stats: RunStats, size: int) -> dict[str, Any]:
-    """Each fixture's mean setup time (seconds) over the newest ``size`` stored runs and
-    ``run`` (last): ``{"runs": [{"seq", "started_at", "commit"}...], "fixtures": {key:
-    [mean or None, one per run]}}``."""
-    stored = [r for r in history.runs(limit=size) if r.run_id != run.meta.get("run_id")]
+    """Each fixture's mean setup time (seconds) over the newest ``size`` stored runs before
+    ``run`` (before its own number when it is stored) and ``run`` (last): ``{"runs":
+    [{"seq", "started_at", "commit"}...], "fixtures": {key: [mean or None, one per run]}}``."""
+    every = history.runs()
+    this = next((r.seq for r in every if r.run_id == run.meta.get("run_id")), None)
+    stored = [r for r in every if this is None or r.seq < this][-size:] if size else []
     git = run.meta.get("git") or {}
     points = [{"seq": r.seq, "started_at": r.started_at, "commit": r.git_commit} for r in stored]
     points.append({"seq": None, "started_at": run.meta.get("started_at"),
