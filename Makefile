@@ -8,7 +8,7 @@ EXAMPLE_STAMP := $(VENV)/.installed-questionbank
 EXAMPLE := examples/questionbank
 UV := $(shell command -v uv 2>/dev/null)
 
-.PHONY: venv test test-slow test-plugins test-browser lint types matrix demo reproduce bench bench-quick clean
+.PHONY: venv test test-slow test-plugins test-browser lint types matrix demo reproduce bench bench-quick guard dist-check docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -84,6 +84,35 @@ bench: $(STAMP)
 
 bench-quick:
 	$(MAKE) bench BENCH_ARGS=--quick
+	$(MAKE) guard
+
+# The overhead guard: instructions on/off under callgrind (valgrind), serial and -n 2;
+# fails when a ratio exceeds its bound (benchmarks/guard.py).
+guard: $(STAMP)
+	$(BIN)/python benchmarks/guard.py
+
+# The built sdist and wheel: twine check, contents, and the wheel installed with only
+# pytest under the lowest and highest supported Python and pytest (nox -s dist wheel).
+dist-check: $(STAMP)
+	$(BIN)/nox -s dist wheel
+
+# The documentation site (MkDocs + Material) in site/, built with --strict: a warning (a
+# broken link or anchor, a page left out of the nav) fails it. Its own venv, .venv-docs.
+# NO_MKDOCS_2_WARNING silences Material's banner about its end of life (not a build warning).
+DOCS_VENV := .venv-docs
+DOCS_STAMP := $(DOCS_VENV)/.installed-docs
+
+$(DOCS_STAMP): docs/requirements.txt
+	$(PYTHON) -m venv $(DOCS_VENV)
+ifdef UV
+	$(UV) pip install --python $(DOCS_VENV)/bin/python -q -r docs/requirements.txt
+else
+	$(DOCS_VENV)/bin/python -m pip install -q --disable-pip-version-check -r docs/requirements.txt
+endif
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(DOCS_VENV)/bin/mkdocs build --strict --site-dir=site
 
 clean:
-	rm -rf $(VENV) .nox reports build dist .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(DOCS_VENV) .nox reports build dist site .mypy_cache .ruff_cache .pytest_cache
