@@ -1,0 +1,94 @@
+"""The overhead guard: instructions with the plugin on against off, counted by valgrind's
+callgrind (the same on a busy machine as on an idle one), failing when a ratio exceeds its
+bound. ``make bench-quick`` and CI run it.
+
+    python benchmarks/guard.py [--tests 200]
+
+The suite is ``overhead.py``'s (each test uses five cheap fixtures), run serially and with
+``-n 2`` in the clean venv ``benchmarks/.venv-ours`` (``peer.py``). "on" is the plugin's
+defaults, the history included (a fresh one: the run is saved). Every process of a run
+(the controller and both workers) must leave its count: execnet kills a worker that takes
+over 10 s to exit, and a missing count would make the plugin look free.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from overhead import ENV, write_suite
+from peer import interpreters
+
+#: workers -> the most the on/off instructions ratio may be: measured (2026-12-01, 200
+#: tests, 611 setups: serial 1.1849, -n 2 1.1848; the fixed cost of a run, the history's
+#: included, weighs much in so small a suite) with room for small changes, none for a
+#: regression.
+BOUNDS = {"0": 1.21, "2": 1.21}
+#: The processes that must each leave a count: the pytest process, plus a worker each.
+PROCESSES = {"0": 1, "2": 3}
+
+
+def counts(python: Path | str, root: Path, args: list[str]) -> list[int]:
+    """Instructions of each Python process of the run (one callgrind file each)."""
+    with tempfile.TemporaryDirectory(prefix="fixture-perf-guard-") as out:
+        subprocess.run(
+            ["valgrind", "--tool=callgrind", "--trace-children=yes",
+             f"--callgrind-out-file={out}/cg.%p", str(python), "-m", "pytest", "-q",
+             "-p", "no:cacheprovider", "-p", "no:asyncio", *args],
+            cwd=root, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV,
+        )  # fmt: skip
+        found = []
+        for path in sorted(Path(out).iterdir()):
+            text = path.read_text()
+            command = next((line for line in text.splitlines() if line.startswith("cmd:")), "")
+            if "python" not in command:
+                continue  # another program the run started (git...)
+            total = next(line for line in text.splitlines() if line.startswith("totals:"))
+            found.append(int(total.split()[1]))
+        return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tests", type=int, default=200)
+    args = parser.parse_args()
+    python = interpreters(with_peer=False)["ours"]
+    failed = []
+    with tempfile.TemporaryDirectory(prefix="fixture-perf-guard-") as tmp:
+        setups = write_suite(Path(tmp), args.tests)
+        print(f"guard: {args.tests} tests, {setups} fixture setups a serial run, callgrind")
+        for workers, bound in BOUNDS.items():
+            measured = {}
+            for mode, extra in (("off", ["-p", "no:fixture_perf"]),
+                                ("on", ["--fixture-perf-top=off"])):  # fmt: skip
+                root = Path(tmp)
+                for old in root.glob(".fixture-perf"):
+                    subprocess.run(["rm", "-rf", str(old)], check=True)
+                argv = ["-n", workers, *extra]
+                # once natively first: bytecode compiled and cached, as in any later run
+                subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                                "-p", "no:asyncio", *argv], cwd=root, check=True,
+                               stdout=subprocess.DEVNULL, env=ENV)  # fmt: skip
+                for old in root.glob(".fixture-perf"):
+                    subprocess.run(["rm", "-rf", str(old)], check=True)
+                per_process = counts(python, root, argv)
+                if len(per_process) != PROCESSES[workers]:
+                    print(f"guard: -n {workers} {mode}: {len(per_process)} processes left "
+                          f"a count, expected {PROCESSES[workers]}")  # fmt: skip
+                    return 2
+                measured[mode] = sum(per_process)
+            ratio = measured["on"] / measured["off"]
+            verdict = "ok" if ratio <= bound else "TOO HIGH"
+            print(f"guard: -n {workers}: off {measured['off'] / 1e9:.3f} G, on "
+                  f"{measured['on'] / 1e9:.3f} G instructions: ratio {ratio:.4f} "
+                  f"(bound {bound}) {verdict}")  # fmt: skip
+            if ratio > bound:
+                failed.append(workers)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
