@@ -205,3 +205,20 @@ def test_runs_that_vary_raise_the_bar() -> None:
     assert [c.status for c in varied] == [UNCHANGED]
     calm = compare({"k": _runs([4, 4, 4, 4, 4])}, after, Rule(pct=20))
     assert [c.status for c in calm] == [REGRESSED]
+
+
+@given(
+    st.lists(st.integers(0, 20), min_size=1, max_size=40),
+    st.lists(st.integers(0, 20), min_size=1, max_size=40),
+)
+def test_u_and_ties_equal_pair_counting(before: list[int], after: list[int]) -> None:
+    """U by its definition (every pair, a tie counting a half) and the tie groups of the
+    pooled sample, against the binary-search counting."""
+    from itertools import groupby
+
+    from pytest_fixture_perf.model.compare import rank_sums
+
+    u, ties = rank_sums(before, after)
+    assert u == sum((a > b) + (a == b) / 2 for a in after for b in before)
+    groups = [len(list(g)) for _, g in groupby(sorted(before + after))]
+    assert sorted(ties) == sorted(n for n in groups if n > 1)

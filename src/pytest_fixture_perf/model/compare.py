@@ -23,6 +23,8 @@ The same rule, mirrored, says **improved**. Everything else is **unchanged**.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Final, NamedTuple
 
@@ -117,22 +119,19 @@ class Change(NamedTuple):
 
 def rank_sums(before: Sequence[float], after: Sequence[float]) -> tuple[float, list[int]]:
     """Mann-Whitney's U of ``after`` (pairs where an ``after`` value is larger, ties
-    counting a half) and the sizes of the groups of tied values."""
-    combined = sorted([(v, 1) for v in after] + [(v, 0) for v in before])
-    rank_sum_after = 0.0
-    ties: list[int] = []
-    i = 0
-    while i < len(combined):
-        j = i
-        while j + 1 < len(combined) and combined[j + 1][0] == combined[i][0]:
-            j += 1
-        mid_rank = (i + j) / 2 + 1  # ranks from 1
-        rank_sum_after += mid_rank * sum(flag for _, flag in combined[i : j + 1])
-        if j > i:
-            ties.append(j - i + 1)
-        i = j + 1
-    n = len(after)
-    return rank_sum_after - n * (n + 1) / 2, ties
+    counting a half) and the sizes of the groups of tied values (in any order).
+
+    Counted against ``before`` sorted once (two binary searches per ``after`` value) rather
+    than by ranking the pooled sample: the same U (the rank sum less ``n(n+1)/2``), for a
+    small part of the work."""
+    ordered = sorted(before)
+    u = 0.0
+    for value in after:
+        below = bisect_left(ordered, value)
+        u += below + (bisect_right(ordered, value, below) - below) / 2
+    counts = Counter(before)
+    counts.update(after)
+    return u, [c for c in counts.values() if c > 1]
 
 
 def _exact_upper_tail(u: float, m: int, n: int) -> float:

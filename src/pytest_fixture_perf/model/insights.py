@@ -14,7 +14,6 @@ file keeps them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Final
 
 from .derive import FixtureStats, RunStats
@@ -42,21 +41,35 @@ IDLE_SHARE: Final = 0.2
 SPLITTERS: Final = ("pytest-split", "pytest_split")
 
 
-@dataclass(frozen=True)
 class Insight:
-    """One piece of advice."""
+    """One piece of advice (a plain class: imported at every run's end, where a dataclass
+    would cost its code generation)."""
 
-    kind: str
-    """``duplicated-session``, ``scope-candidate``, ``workers``, ``unstable`` or
-    ``durations-bias``."""
-    title: str
-    """One line, with the headline number."""
-    details: tuple[str, ...] = ()
-    """Lines with the numbers behind it."""
-    advice: str = ""
-    """What to do about it."""
-    numbers: Mapping[str, Any] = field(default_factory=dict)
-    """The numbers, machine-readable (JSON-safe)."""
+    __slots__ = ("advice", "details", "kind", "numbers", "title")
+
+    def __init__(
+        self, kind: str, title: str, details: tuple[str, ...] = (), advice: str = "",
+        numbers: Mapping[str, Any] | None = None,
+    ) -> None:  # fmt: skip
+        #: ``duplicated-session``, ``scope-candidate``, ``workers``, ``unstable`` or
+        #: ``durations-bias``.
+        self.kind = kind
+        #: One line, with the headline number.
+        self.title = title
+        #: Lines with the numbers behind it.
+        self.details = details
+        #: What to do about it.
+        self.advice = advice
+        #: The numbers, machine-readable (JSON-safe).
+        self.numbers: Mapping[str, Any] = numbers if numbers is not None else {}
+
+    def __repr__(self) -> str:
+        return f"Insight({self.kind!r}, {self.title!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Insight) and self.as_dict() == other.as_dict()
+
+    __hash__ = None  # type: ignore[assignment]
 
     def as_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "title": self.title, "details": list(self.details),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -23,11 +23,14 @@ if TYPE_CHECKING:
 NOTHING = "\u2013"
 
 
-class Column(NamedTuple):
-    header: str
-    #: The heading over a group of columns ("setup", "teardown"), or "".
-    group: str
-    left: bool
+class Column:
+    """A column of the table: its header, the heading over its group ("setup",
+    "teardown") or "", and whether it is aligned left."""
+
+    __slots__ = ("group", "header", "left")
+
+    def __init__(self, header: str, group: str, left: bool) -> None:
+        self.header, self.group, self.left = header, group, left
 
 
 COLUMNS = (
