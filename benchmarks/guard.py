@@ -23,10 +23,11 @@ from overhead import ENV, write_suite
 from peer import interpreters
 
 #: workers -> the most the on/off instructions ratio may be: measured (2026-12-01, 200
-#: tests, 611 setups: serial 1.1849, -n 2 1.1848; the fixed cost of a run, the history's
-#: included, weighs much in so small a suite) with room for small changes, none for a
-#: regression.
-BOUNDS = {"0": 1.21, "2": 1.21}
+#: tests, 611 setups: serial 1.1841, -n 2 1.1848 to 1.1921; the fixed cost of a run, the
+#: history's included, weighs much in so small a suite) with room for small changes, none
+#: for a regression. Serial counts repeat exactly; under xdist, which worker runs which
+#: test and when the live view publishes (a wall-clock throttle) vary a little.
+BOUNDS = {"0": 1.21, "2": 1.23}
 #: The processes that must each leave a count: the pytest process, plus a worker each.
 PROCESSES = {"0": 1, "2": 3}
 
@@ -74,10 +75,13 @@ def main() -> int:
                                stdout=subprocess.DEVNULL, env=ENV)  # fmt: skip
                 for old in root.glob(".fixture-perf"):
                     subprocess.run(["rm", "-rf", str(old)], check=True)
-                per_process = counts(python, root, argv)
-                if len(per_process) != PROCESSES[workers]:
+                for _attempt in range(2):  # a worker killed on a slow exit: once more
+                    per_process = counts(python, root, argv)
+                    if len(per_process) == PROCESSES[workers]:
+                        break
                     print(f"guard: -n {workers} {mode}: {len(per_process)} processes left "
                           f"a count, expected {PROCESSES[workers]}")  # fmt: skip
+                else:
                     return 2
                 measured[mode] = sum(per_process)
             ratio = measured["on"] / measured["off"]
