@@ -285,3 +285,21 @@ def test_tracker(fixture_performance_tracker, alpha):
     )
     result, _ = suite.run("--fixture-perf-no-save")
     result.assert_outcomes(passed=2)
+
+
+def test_every_output_option_has_a_writer_a_kind_and_an_export() -> None:
+    """``--fixture-perf-KIND`` (options.OUTPUTS, with the kind of file it may replace), its
+    writer (report.outputs.WRITERS) and ``fixture-perf export --KIND`` name the same
+    reports."""
+    import importlib
+
+    from pytest_fixture_perf.cli import EXPORTS
+    from pytest_fixture_perf.options import OUTPUTS
+    from pytest_fixture_perf.report.outputs import WRITERS
+    from pytest_fixture_perf.store.files import Kind
+
+    assert set(OUTPUTS) == set(WRITERS)
+    assert set(WRITERS) <= set(EXPORTS)
+    for module, constant in OUTPUTS.values():
+        kind = getattr(importlib.import_module(module, "pytest_fixture_perf"), constant)
+        assert isinstance(kind, Kind)

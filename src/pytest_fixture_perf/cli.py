@@ -224,6 +224,7 @@ def cmd_combine(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from .model.derive import derive
     from .model.insights import insights
+    from .report.outputs import Reports
 
     wanted = [(name, getattr(args, name.replace("-", "_"))) for name in EXPORTS]
     wanted = [(name, path) for name, path in wanted if path is not None]
@@ -231,58 +232,28 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CommandError("say what to write: " + ", ".join(f"--{n}=PATH" for n in EXPORTS))
     run = _exported_run(args)
     stats = derive(run)
-    found = insights(run, stats)
 
-    def html(path: Path) -> str:
-        from .report.html import write_html
+    def history_trend() -> dict[str, Any] | None:
+        if Path(args.run).is_file() or not db_path(args).exists():
+            return None  # a JSON report: no stored runs to show it among
         from .store.history import trend
 
-        history_trend = None
-        if not Path(args.run).is_file() and db_path(args).exists():
-            with open_history(args) as history:
-                history_trend = trend(history, run, stats, defaults.TREND)
-        write_html(path, run, stats, found, history_trend)
-        return ""
+        with open_history(args) as history:
+            return trend(history, run, stats, defaults.TREND)
 
-    def json_file(path: Path) -> str:
-        from .report.jsonfile import write_json
-
-        write_json(path, run, stats, found)
-        return ""
-
-    def trace(path: Path) -> str:
-        from .report.trace import write_trace
-
-        write_trace(path, run)
-        return ""
-
-    def otlp(path: Path) -> str:
-        from .report.otlp import write_otlp
-
-        write_otlp(path, run)
-        return ""
-
-    def markdown(path: Path) -> str:
-        from .report.markdown import render, write_markdown
-
-        write_markdown(path, render(run, stats, found))
-        return ""
-
-    def test_durations(path: Path) -> str:
-        from .report.durations import write_test_durations
-
-        written, kept = write_test_durations(path, run, spread=args.spread)
-        how = "spread over their users" if args.spread else "removed"
-        return (f" ({written} tests, shared fixtures' time {how}"
-                + (f"; {kept} other tests kept from the file)" if kept else ")"))  # fmt: skip
-
-    writers: dict[str, Callable[[Path], str]] = {
-        "json": json_file, "trace": trace, "html": html, "otlp": otlp, "markdown": markdown,
-        "test-durations": test_durations,
-    }  # fmt: skip
+    reports = Reports(run, stats, insights(run, stats), trend=history_trend)
     for name, path in wanted:
         try:
-            said = writers[name](Path(path))
+            said = ""
+            if name == "test-durations":
+                from .report.durations import write_test_durations
+
+                written, kept = write_test_durations(Path(path), run, spread=args.spread)
+                how = "spread over their users" if args.spread else "removed"
+                kept_note = f"; {kept} other tests kept from the file" if kept else ""
+                said = f" ({written} tests, shared fixtures' time {how}{kept_note})"
+            else:
+                reports.write(name, Path(path))
         except OSError as exc:
             raise CommandError(f"{path}: {exc.strerror or exc}") from None
         print(f"wrote {path}{said}")

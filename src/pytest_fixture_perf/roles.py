@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,9 +51,6 @@ if TYPE_CHECKING:
 # What a run needs only in some roles or at its end (the live store's SQLite, the
 # controller's intake, the JSON file, the run's meta) is imported where it is used: a
 # serial run does not pay for it at start-up.
-
-#: Writes one output file (raises OSError when it cannot).
-Writer = Callable[[Path], None]
 
 #: Buffered fixture events that make a serial run move them into its run at a test start.
 FLUSH_THRESHOLD = 4096
@@ -160,20 +157,27 @@ class Reporting(Role):
             self.insights = insights(run, stats)
         except Exception as exc:  # a bug of ours: said, and the run goes on
             warn(f"insights not made: {type(exc).__name__}: {exc}")
+        from .report.outputs import WRITERS, Reports
+
+        reports = Reports(run, stats, self.insights, self.verdict, self.options.top,
+                          lambda: self.trend(run, stats))  # fmt: skip
         failures, notes = [], []
-        for path, write in self.outputs(run, stats):
+        for kind in WRITERS:
+            path = getattr(self.options, f"{kind}_path")
             if path is None:
                 continue
             try:
-                write(path)
+                reports.write(kind, path)
             except OSError as exc:  # FileExistsError: a file not ours, never replaced
                 failures.append(f"could not write {path}: {exc.strerror or exc}")
             except Exception as exc:  # a bug of ours: the partial file is removed
                 failures.append(f"could not write {path}: {type(exc).__name__}: {exc}")
         summary = self.options.step_summary
         if summary is not None:  # asked for by the CI, not by the user: never fails a run
+            from .report.markdown import append_step_summary
+
             try:
-                self.write_step_summary(summary, run, stats)
+                append_step_summary(summary, reports.markdown())
             except OSError as exc:
                 notes.append(f"could not add to the step summary {summary}: "
                              f"{exc.strerror or exc}")  # fmt: skip
@@ -181,49 +185,6 @@ class Reporting(Role):
         if unsaved is not None:
             failures.append(unsaved)
         self.output_failed(session, failures, notes)
-
-    def outputs(self, run: Run, stats: RunStats) -> list[tuple[Path | None, Writer]]:
-        """The run's output files, each with what writes it (imported where asked for)."""
-        options, found = self.options, self.insights
-
-        def json_file(path: Path) -> None:
-            from .report.jsonfile import write_json
-
-            write_json(path, run, stats, found)
-
-        def trace_file(path: Path) -> None:
-            from .report.trace import write_trace
-
-            write_trace(path, run)
-
-        def html_file(path: Path) -> None:
-            from .report.html import write_html
-
-            write_html(path, run, stats, found, self.trend(run, stats))
-
-        def otlp_file(path: Path) -> None:
-            from .report.otlp import write_otlp
-
-            write_otlp(path, run)
-
-        def markdown(path: Path) -> None:
-            from .report.markdown import ROWS, render, write_markdown
-
-            write_markdown(path, render(run, stats, found, self.verdict, self.options.top or ROWS))
-
-        return [
-            (options.json_path, json_file),
-            (options.trace_path, trace_file),
-            (options.html_path, html_file),
-            (options.otlp_path, otlp_file),
-            (options.markdown_path, markdown),
-        ]
-
-    def write_step_summary(self, path: Path, run: Run, stats: RunStats) -> None:
-        from .report.markdown import ROWS, append_step_summary, render
-
-        top = self.options.top or ROWS
-        append_step_summary(path, render(run, stats, self.insights, self.verdict, top))
 
     def trend(self, run: Run, stats: RunStats) -> dict[str, Any] | None:
         """Each fixture's mean setup over the stored runs and this one (None without a
