@@ -122,7 +122,7 @@ def addoption(parser: pytest.Parser) -> None:
         "--fixture-perf-strict",
         action="store_true",
         default=None,
-        help="Fail the session (exit status 1) when the JSON file or the history cannot be "
+        help="Fail the session (exit status 1) when an output file or the history cannot be "
         "written (a warning otherwise; -W error fails it too). Ini: fixture_perf_strict.",
     )
     parser.addini("fixture_perf_top", "Default for --fixture-perf-top.", default=None)
