@@ -368,9 +368,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="fixture-perf",
         description="The history of pytest-fixture-perf runs: list, show, compare, combine "
-        "CI shards, export, prune. Fixture timing itself happens inside pytest (see "
-        "--fixture-perf-* in pytest --help). Exit status: 0 ok, 1 regression, 2 usage or "
-        "data error.",
+        "CI shards, export, accept, prune. Fixture timing itself happens inside pytest (see "
+        "--fixture-perf-* in pytest --help). Exit status: 0 ok, 1 regression or exceeded "
+        "budget, 2 usage or data error, 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
