@@ -43,12 +43,11 @@ from ..model.run import (
     Run,
 )
 from ..model.stats import NS_PER_S
-from ..store.files import Kind, write_ours
+from ..store.files import PRODUCER, Kind, write_ours
 
-GENERATOR: Final = "pytest-fixture-perf"
 #: The file's kind: it starts with the doctype, and its head names the generator.
 HTML: Final = Kind(
-    "HTML report", (f'<meta name="generator" content="{GENERATOR}'.encode(),), b"<!doctype html>"
+    "HTML report", (f'<meta name="generator" content="{PRODUCER}'.encode(),), b"<!doctype html>"
 )
 #: The most slices (tests, fixture setups and teardowns) the timeline holds: the longest.
 MAX_SLICES: Final = 25_000
@@ -91,7 +90,7 @@ def page(
     if data["run"]["started"]:
         title += f" \N{EN DASH} {data['run']['started']}"
     yield '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-    yield f'<meta name="generator" content="{GENERATOR} {escape(__version__)}">\n'
+    yield f'<meta name="generator" content="{PRODUCER} {escape(__version__)}">\n'
     yield f'<meta http-equiv="Content-Security-Policy" content="{POLICY}">\n'
     yield '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
     yield '<link rel="icon" href="data:,">\n'

@@ -17,13 +17,13 @@ from ..model.derive import RunStats, fixture_entry, incomplete
 from ..model.insights import Insight
 from ..model.run import MAIN_WORKER, Run
 from ..model.stats import NS_PER_S, format_seconds
-from ..store.files import Kind, write_ours
+from ..store.files import PRODUCER, Kind, write_ours
 from .terminal import describe_breach, describe_change
 
 if TYPE_CHECKING:
     from ..verdict import Verdict
 
-MARK: Final = "<!-- pytest-fixture-perf -->"
+MARK: Final = f"<!-- {PRODUCER} -->"
 #: The file's kind: it starts with :data:`MARK`.
 MARKDOWN: Final = Kind("Markdown summary", (MARK.encode(),), MARK.encode())
 #: The most bytes of one summary.

@@ -80,9 +80,8 @@ from ..model.run import (
     TEST_OUTCOMES,
     Run,
 )
-from ..store.files import Kind, write_ours
+from ..store.files import PRODUCER, Kind, write_ours
 
-PRODUCER: Final = "pytest-fixture-perf"
 #: The file's kind: every line starts with ``resourceSpans``, whose resource names the
 #: producer in its second attribute.
 OTLP: Final = Kind("OTLP file", (b'"resourceSpans"', PRODUCER.encode()))

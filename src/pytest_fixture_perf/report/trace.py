@@ -27,9 +27,8 @@ from ..model.run import (
     TEST_OUTCOMES,
     Run,
 )
-from ..store.files import Kind, write_ours
+from ..store.files import PRODUCER, Kind, write_ours
 
-PRODUCER: Final = "pytest-fixture-perf"
 #: The file's kind: its head holds ``otherData`` (written first), naming the producer.
 TRACE: Final = Kind("trace", (b'"otherData"', PRODUCER.encode()))
 TESTS_TRACK: Final = 1

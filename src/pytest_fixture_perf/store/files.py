@@ -14,7 +14,7 @@ import secrets
 import stat
 from collections.abc import Iterable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 
 def write_text(path: Path, text: str | Iterable[str]) -> None:
@@ -45,6 +45,11 @@ def write_text(path: Path, text: str | Iterable[str]) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+#: The name every file of ours carries near its head (a trace's ``producer``, an OTLP
+#: file's resource, the HTML page's generator tag, the Markdown summary's mark).
+PRODUCER: Final = "pytest-fixture-perf"
 
 
 class Kind(NamedTuple):
