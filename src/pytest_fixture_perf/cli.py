@@ -234,12 +234,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     stats = derive(run)
 
     def history_trend() -> dict[str, Any] | None:
-        if Path(args.run).is_file() or not db_path(args).exists():
+        if Path(args.run).is_file():
             return None  # a JSON report: no stored runs to show it among
-        from .store.history import trend
+        from .store.history import read_trend
 
-        with open_history(args) as history:
-            return trend(history, run, stats, defaults.TREND)
+        return read_trend(db_path(args), run, stats)
 
     reports = Reports(run, stats, insights(run, stats), trend=history_trend)
     for name, path in wanted:

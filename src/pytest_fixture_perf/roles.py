@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import defaults, wire
+from . import wire
 from .collect.clock import CLOCK
 from .collect.definitions import IdRules
 from .collect.recorder import Recorder
@@ -189,14 +189,12 @@ class Reporting(Role):
     def trend(self, run: Run, stats: RunStats) -> dict[str, Any] | None:
         """Each fixture's mean setup over the stored runs and this one (None without a
         history; a history that cannot be read was said by the verdict)."""
-        path = self.options.db_path
-        if path is None or not path.exists():
+        if self.options.db_path is None:
             return None
-        from .store.history import History, HistoryError, trend
+        from .store.history import HistoryError, read_trend
 
         try:
-            with History(path, create=False) as history:
-                return trend(history, run, stats, defaults.TREND)
+            return read_trend(self.options.db_path, run, stats)
         except HistoryError:
             return None
 

@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any, Final, NamedTuple
 
-from ..defaults import HISTORY_PATH, INT_LIMIT, KEEP_EVENTS
+from ..defaults import HISTORY_PATH, INT_LIMIT, KEEP_EVENTS, TREND
 from ..model.compare import MEASURES, Samples
 from ..model.derive import RunStats, fixture_entry
 from ..model.run import Run
@@ -492,6 +492,15 @@ def trend(history: History, run: Run, stats: RunStats, size: int) -> dict[str, A
     for f in stats.fixtures:
         series.setdefault(f.definition.key, [None] * n)[-1] = f.setup["mean"]
     return {"runs": points, "fixtures": series}
+
+
+def read_trend(path: Path, run: Run, stats: RunStats, size: int = TREND) -> dict[str, Any] | None:
+    """:func:`trend` from the history at ``path``; None when there is none yet
+    (HistoryError when it cannot be read)."""
+    if not path.exists():
+        return None
+    with History(path, create=False) as history:
+        return trend(history, run, stats, size)
 
 
 def _compressed(pieces: Iterable[str]) -> bytes:
