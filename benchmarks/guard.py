@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from overhead import ENV, write_suite
+from overhead import ENV, process_instructions, write_suite
 from peer import interpreters
 
 #: workers -> the most the on/off instructions ratio may be: measured (2026-12-01, 200
@@ -33,23 +33,9 @@ PROCESSES = {"0": 1, "2": 3}
 
 
 def counts(python: Path | str, root: Path, args: list[str]) -> list[int]:
-    """Instructions of each Python process of the run (one callgrind file each)."""
-    with tempfile.TemporaryDirectory(prefix="fixture-perf-guard-") as out:
-        subprocess.run(
-            ["valgrind", "--tool=callgrind", "--trace-children=yes",
-             f"--callgrind-out-file={out}/cg.%p", str(python), "-m", "pytest", "-q",
-             "-p", "no:cacheprovider", "-p", "no:asyncio", *args],
-            cwd=root, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV,
-        )  # fmt: skip
-        found = []
-        for path in sorted(Path(out).iterdir()):
-            text = path.read_text()
-            command = next((line for line in text.splitlines() if line.startswith("cmd:")), "")
-            if "python" not in command:
-                continue  # another program the run started (git...)
-            total = next(line for line in text.splitlines() if line.startswith("totals:"))
-            found.append(int(total.split()[1]))
-        return found
+    """Instructions of each Python process of the run (another program the run started,
+    git for instance, is left out)."""
+    return [n for command, n in process_instructions(python, root, args) if "python" in command]
 
 
 def main() -> int:

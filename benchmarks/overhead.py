@@ -101,9 +101,10 @@ def run(python: Path | str, root: Path, args: list[str]) -> tuple[float, float]:
     return wall, cpu
 
 
-def instructions(python: Path | str, root: Path, args: list[str]) -> int:
-    """Instructions executed by the whole pytest process tree, counted by valgrind's
-    callgrind: the same on a busy machine as on an idle one."""
+def process_instructions(python: Path | str, root: Path, args: list[str]) -> list[tuple[str, int]]:
+    """``(command line, instructions)`` of each process of a pytest run (the controller,
+    its workers, any program they start), counted by valgrind's callgrind: the same on a
+    busy machine as on an idle one."""
     with tempfile.TemporaryDirectory(prefix="fixture-perf-cg-") as out:
         subprocess.run(
             ["valgrind", "--tool=callgrind", "--trace-children=yes",
@@ -111,12 +112,18 @@ def instructions(python: Path | str, root: Path, args: list[str]) -> int:
              "-p", "no:cacheprovider", "-p", "no:asyncio", *args],
             cwd=root, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV,
         )  # fmt: skip
-        total = 0
-        for path in Path(out).iterdir():
-            for line in path.read_text().splitlines():
-                if line.startswith("totals:"):
-                    total += int(line.split()[1])
-        return total
+        found = []
+        for path in sorted(Path(out).iterdir()):
+            lines = path.read_text().splitlines()
+            command = next((line for line in lines if line.startswith("cmd:")), "")
+            totals = [int(line.split()[1]) for line in lines if line.startswith("totals:")]
+            found.append((command, sum(totals)))
+        return found
+
+
+def instructions(python: Path | str, root: Path, args: list[str]) -> int:
+    """Instructions executed by the whole pytest process tree."""
+    return sum(count for _command, count in process_instructions(python, root, args))
 
 
 def main() -> int:
