@@ -7,7 +7,6 @@ is wrong with it.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -209,32 +208,70 @@ OUTPUTS: Final = {
 }
 
 
-@dataclass(frozen=True)
 class Options:
-    #: The table's rows: 0 every fixture; None: no table.
-    top: int | None = defaults.TOP
-    json_path: Path | None = None
-    trace_path: Path | None = None
-    html_path: Path | None = None
-    otlp_path: Path | None = None
-    markdown_path: Path | None = None
-    #: GitHub Actions' step summary, to add the Markdown summary to (None: not under
-    #: GitHub Actions, or a pytest run inside a test, e.g. pytester's).
-    step_summary: Path | None = None
-    live: bool = True
-    cpu: bool = False
-    #: The history database; None where this process writes no file (a worker).
-    db_path: Path | None = None
-    save: bool = True
-    keep_events: int = defaults.KEEP_EVENTS
-    #: The run to compare with (as the user named it); None: the latest comparable runs.
-    compare: str | None = None
-    #: Fail the session on a regression of this many percent; None: never.
-    fail_on_regression: float | None = None
-    floor_ns: int = defaults.FLOOR_NS
-    window: int = defaults.WINDOW
-    budgets: tuple[Budget, ...] = ()
-    strict: bool = False
+    """The run's checked options (a plain class: a dataclass's code generation would be
+    paid at every start-up). Read-only by convention: :meth:`replaced` makes a changed
+    copy."""
+
+    __slots__ = ("budgets", "compare", "cpu", "db_path", "fail_on_regression", "floor_ns",
+                 "html_path", "json_path", "keep_events", "live", "markdown_path",
+                 "otlp_path", "save", "step_summary", "strict", "top", "trace_path",
+                 "window")  # fmt: skip
+
+    def __init__(
+        self, *,
+        top: int | None = defaults.TOP,
+        json_path: Path | None = None,
+        trace_path: Path | None = None,
+        html_path: Path | None = None,
+        otlp_path: Path | None = None,
+        markdown_path: Path | None = None,
+        step_summary: Path | None = None,
+        live: bool = True,
+        cpu: bool = False,
+        db_path: Path | None = None,
+        save: bool = True,
+        keep_events: int = defaults.KEEP_EVENTS,
+        compare: str | None = None,
+        fail_on_regression: float | None = None,
+        floor_ns: int = defaults.FLOOR_NS,
+        window: int = defaults.WINDOW,
+        budgets: tuple[Budget, ...] = (),
+        strict: bool = False,
+    ) -> None:  # fmt: skip
+        #: The table's rows: 0 every fixture; None: no table.
+        self.top = top
+        self.json_path = json_path
+        self.trace_path = trace_path
+        self.html_path = html_path
+        self.otlp_path = otlp_path
+        self.markdown_path = markdown_path
+        #: GitHub Actions' step summary, to add the Markdown summary to (None: not under
+        #: GitHub Actions, or a pytest run inside a test, e.g. pytester's).
+        self.step_summary = step_summary
+        self.live = live
+        self.cpu = cpu
+        #: The history database; None where this process writes no file (a worker).
+        self.db_path = db_path
+        self.save = save
+        self.keep_events = keep_events
+        #: The run to compare with (as the user named it); None: the latest comparable runs.
+        self.compare = compare
+        #: Fail the session on a regression of this many percent; None: never.
+        self.fail_on_regression = fail_on_regression
+        self.floor_ns = floor_ns
+        self.window = window
+        self.budgets = budgets
+        self.strict = strict
+
+    def replaced(self, **changes: Any) -> Options:
+        """A copy with ``changes``."""
+        return Options(**{**{name: getattr(self, name) for name in Options.__slots__},
+                          **changes})  # fmt: skip
+
+    def __repr__(self) -> str:
+        values = ", ".join(f"{name}={getattr(self, name)!r}" for name in Options.__slots__)
+        return f"Options({values})"
 
     @classmethod
     def from_config(cls, config: pytest.Config, *, writes_files: bool = True) -> Options:
@@ -258,7 +295,7 @@ class Options:
         options = cls(top=top, live=live_text != "off", cpu=cpu, **outputs)
         if not writes_files:
             return options
-        return replace(options, **_history_options(config))
+        return options.replaced(**_history_options(config))
 
 
 def _top(text: str | None, source: str) -> int | None:

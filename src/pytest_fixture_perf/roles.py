@@ -24,7 +24,6 @@ import contextlib
 import json
 import os
 from collections.abc import Generator, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -566,7 +565,7 @@ class Controller(Reporting):
                 live.create(self.live_folder.path)
             node.workerinput[wire.LIVE_PATH_KEY] = str(self.live_folder.path / live.FILENAME)
         except (OSError, sqlite3.Error) as exc:
-            self.options = replace(self.options, live=False)
+            self.options = self.options.replaced(live=False)
             warn(f"no live view across workers: {type(exc).__name__}: {exc}")
 
     @pytest.hookimpl(optionalhook=True)

@@ -41,6 +41,14 @@ def package_version(name: str) -> str | None:
         return None
 
 
+def xdist_version() -> str | None:
+    """pytest-xdist's version: from the module when it is loaded (a run under xdist, or
+    with xdist installed), else from its metadata (``importlib.metadata`` searches every
+    ``sys.path`` entry, a cost worth avoiding at every run's end)."""
+    loaded = getattr(sys.modules.get("xdist"), "__version__", None)
+    return loaded if isinstance(loaded, str) else package_version("pytest-xdist")
+
+
 def environment(config: pytest.Config) -> dict[str, Any]:
     """What the run ran on and with (the same for every run of one setup)."""
     return {
@@ -49,7 +57,7 @@ def environment(config: pytest.Config) -> dict[str, Any]:
         "python": platform.python_version(),
         "python_implementation": sys.implementation.name,
         "pytest_version": pytest.__version__,
-        "xdist_version": package_version("pytest-xdist"),
+        "xdist_version": xdist_version(),
         "plugin_version": __version__,
         "platform": platform_name(),
         "host": hostname(),

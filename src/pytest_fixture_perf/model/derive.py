@@ -8,7 +8,6 @@ order statistics (median, p95) from the events' durations, kept exactly.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from .compare import Samples
@@ -17,59 +16,86 @@ from .stats import NS_PER_S, summarize
 from .totals import Entry, Tally, Totals, merged
 
 
-@dataclass
 class ParamStats:
-    setups: int = 0
-    teardowns: int = 0
-    setup: dict[str, float] = field(default_factory=dict)
-    teardown: dict[str, float] = field(default_factory=dict)
+    """One param's setups and teardowns and their statistics."""
+
+    __slots__ = ("setup", "setups", "teardown", "teardowns")
+
+    def __init__(
+        self, setups: int = 0, teardowns: int = 0, setup: dict[str, float] | None = None,
+        teardown: dict[str, float] | None = None,
+    ) -> None:  # fmt: skip
+        self.setups = setups
+        self.teardowns = teardowns
+        self.setup: dict[str, float] = {} if setup is None else setup
+        self.teardown: dict[str, float] = {} if teardown is None else teardown
 
 
-@dataclass
 class FixtureStats:
-    """Everything reported about one fixture definition."""
+    """Everything reported about one fixture definition. (The classes of this module are
+    plain classes: a dataclass's code generation would be paid at every run's end.)"""
 
-    definition: Definition
-    tally: Tally
-    #: The reported scope (see ``totals.reported_scope``).
-    scope: str
-    #: Setups per worker.
-    workers: dict[str, int]
-    setup: dict[str, float]
-    teardown: dict[str, float]
-    setup_inclusive: dict[str, float]
-    #: CPU time of the setups (teardowns) that recorded it; None when none did.
-    setup_cpu: dict[str, float] | None
-    teardown_cpu: dict[str, float] | None
-    params: dict[str, ParamStats]
-    #: The durations themselves, one per setup (teardown): what comparisons read.
-    samples: Samples
-    #: Successful setups never torn down (a crashed worker, an interrupted run).
-    open_setups: int = 0
+    __slots__ = ("definition", "open_setups", "params", "samples", "scope", "setup",
+                 "setup_cpu", "setup_inclusive", "tally", "teardown", "teardown_cpu",
+                 "workers")  # fmt: skip
+
+    def __init__(
+        self, definition: Definition, tally: Tally, scope: str, workers: dict[str, int],
+        setup: dict[str, float], teardown: dict[str, float],
+        setup_inclusive: dict[str, float], setup_cpu: dict[str, float] | None,
+        teardown_cpu: dict[str, float] | None, params: dict[str, ParamStats],
+        samples: Samples, open_setups: int = 0,
+    ) -> None:  # fmt: skip
+        self.definition = definition
+        self.tally = tally
+        #: The reported scope (see ``totals.reported_scope``).
+        self.scope = scope
+        #: Setups per worker.
+        self.workers = workers
+        self.setup = setup
+        self.teardown = teardown
+        self.setup_inclusive = setup_inclusive
+        #: CPU time of the setups (teardowns) that recorded it; None when none did.
+        self.setup_cpu = setup_cpu
+        self.teardown_cpu = teardown_cpu
+        self.params = params
+        #: The durations themselves, one per setup (teardown): what comparisons read.
+        self.samples = samples
+        #: Successful setups never torn down (a crashed worker, an interrupted run).
+        self.open_setups = open_setups
 
     @property
     def total_ns(self) -> int:
         return self.tally.total_ns
 
 
-@dataclass
 class WorkerStats:
-    id: str
-    setups: int
-    teardowns: int
-    fixture_ns: int
-    tests: int
-    test_ns: int
+    __slots__ = ("fixture_ns", "id", "setups", "teardowns", "test_ns", "tests")
+
+    def __init__(
+        self, id: str, setups: int, teardowns: int, fixture_ns: int, tests: int, test_ns: int
+    ) -> None:
+        self.id = id
+        self.setups = setups
+        self.teardowns = teardowns
+        self.fixture_ns = fixture_ns
+        self.tests = tests
+        self.test_ns = test_ns
 
 
-@dataclass
 class RunStats:
-    #: Definitions with at least one setup, costliest (setup + teardown) first.
-    fixtures: list[FixtureStats]
-    #: Reported scope -> setups and seconds (setup + teardown), widest scope first.
-    by_scope: dict[str, dict[str, Any]]
-    workers: list[WorkerStats]
-    total: Tally
+    __slots__ = ("by_scope", "fixtures", "total", "workers")
+
+    def __init__(
+        self, fixtures: list[FixtureStats], by_scope: dict[str, dict[str, Any]],
+        workers: list[WorkerStats], total: Tally,
+    ) -> None:  # fmt: skip
+        #: Definitions with at least one setup, costliest (setup + teardown) first.
+        self.fixtures = fixtures
+        #: Reported scope -> setups and seconds (setup + teardown), widest scope first.
+        self.by_scope = by_scope
+        self.workers = workers
+        self.total = total
 
 
 class _Samples:

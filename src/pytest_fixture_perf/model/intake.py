@@ -16,7 +16,6 @@ import json
 import struct
 from array import array
 from collections.abc import Callable, Mapping
-from dataclasses import fields
 from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any, Final
 
@@ -45,8 +44,8 @@ META_RULES: Final[dict[str, Callable[[Any, Any], Any]]] = {
 #: How many documents an intake holds before merging them.
 BATCH = 1000
 
-_WORKER_FIELDS: Final = frozenset(f.name for f in fields(Worker))
-_DEFINITION_FIELDS: Final = tuple(f.name for f in fields(Definition))
+_WORKER_FIELDS: Final = frozenset(Worker.FIELDS)
+_DEFINITION_FIELDS: Final = Definition.FIELDS
 _INT_MIN: Final = -(2**63)
 _INT_MAX: Final = 2**63 - 1
 _STRINGS: Final = frozenset({str, type(None)})

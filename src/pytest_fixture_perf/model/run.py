@@ -31,7 +31,6 @@ import json
 import struct
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, replace
 from typing import Any, Final, NamedTuple
 
 #: The version of the format of :meth:`Run.to_dict` (and of the JSON file's
@@ -63,9 +62,12 @@ class FormatError(ValueError):
     """Data that is not a run of this format (the message is one line)."""
 
 
-@dataclass(frozen=True)
 class Definition:
-    """A fixture definition."""
+    """A fixture definition (immutable; a plain class rather than a dataclass, whose code
+    generation every run would pay at import)."""
+
+    __slots__ = ("key", "line", "name", "path", "scope")
+    FIELDS: Final = ("key", "name", "path", "line", "scope")
 
     key: str
     """Stable identity: ``path::name`` (``path::Class::name`` for a fixture in a class)."""
@@ -76,6 +78,36 @@ class Definition:
     """Line of the fixture function's first decorator (0 when unknown)."""
     scope: str
     """The declared scope (an instance may run at another: see events' ``scope``)."""
+
+    def __init__(self, key: str, name: str, path: str, line: int, scope: str) -> None:
+        set_ = object.__setattr__
+        set_(self, "key", key)
+        set_(self, "name", name)
+        set_(self, "path", path)
+        set_(self, "line", line)
+        set_(self, "scope", scope)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Definition is immutable: cannot set {name}")
+
+    def as_tuple(self) -> tuple[str, str, str, int, str]:
+        return (self.key, self.name, self.path, self.line, self.scope)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Definition):
+            return NotImplemented
+        return self.as_tuple() == other.as_tuple()
+
+    def __hash__(self) -> int:
+        return hash(self.as_tuple())
+
+    def __repr__(self) -> str:
+        return "Definition(key={!r}, name={!r}, path={!r}, line={!r}, scope={!r})".format(
+            *self.as_tuple()
+        )
+
+    def __reduce__(self) -> tuple[type[Definition], tuple[str, str, str, int, str]]:
+        return (Definition, self.as_tuple())
 
     @classmethod
     def make(cls, name: str, path: str, line: int, scope: str, qualifier: str = "") -> Definition:
@@ -95,35 +127,58 @@ class Definition:
         and the wider declared scope, so that merging is order-independent."""
         if other == self:
             return self
-        return replace(
-            self,
-            line=min(self.line, other.line),
-            scope=min(self.scope, other.scope, key=_scope_order),
-        )
+        return Definition(
+            self.key, self.name, self.path, min(self.line, other.line),
+            min(self.scope, other.scope, key=_scope_order),
+        )  # fmt: skip
 
 
 def _scope_order(scope: str) -> int:
     return SCOPES.index(scope) if scope in SCOPES else len(SCOPES)
 
 
-@dataclass
 class Worker:
-    """A process that ran tests, and what is known of its state."""
+    """A process that ran tests, and what is known of its state (a plain class: see
+    :class:`Definition`)."""
 
-    id: str
-    pid: int | None = None
-    host: str | None = None
-    anchor_ns: int | None = None
-    """Wall-clock time (ns since the epoch) at which the worker's clock read zero: add it to
-    its events' and test runs' times for wall-clock times."""
-    finished: bool = False
-    """The worker's session ended normally: its data is complete."""
-    lost: str | None = None
-    """Why the worker is gone before its session ended (xdist's error text), if it is."""
-    tracking_error: str | None = None
-    """Why recording was turned off on this worker, if it was."""
-    open_setups: int = 0
-    """Fixture instances set up and never torn down when the worker ended."""
+    __slots__ = ("anchor_ns", "finished", "host", "id", "lost", "open_setups", "pid",
+                 "tracking_error")  # fmt: skip
+    #: The fields, in the format's order.
+    FIELDS: Final = ("id", "pid", "host", "anchor_ns", "finished", "lost", "tracking_error",
+                     "open_setups")  # fmt: skip
+
+    def __init__(
+        self, id: str, pid: int | None = None, host: str | None = None,
+        anchor_ns: int | None = None, finished: bool = False, lost: str | None = None,
+        tracking_error: str | None = None, open_setups: int = 0,
+    ) -> None:  # fmt: skip
+        self.id = id
+        self.pid = pid
+        self.host = host
+        #: Wall-clock time (ns since the epoch) at which the worker's clock read zero: add
+        #: it to its events' and test runs' times for wall-clock times.
+        self.anchor_ns = anchor_ns
+        #: The worker's session ended normally: its data is complete.
+        self.finished = finished
+        #: Why the worker is gone before its session ended (xdist's error text), if it is.
+        self.lost = lost
+        #: Why recording was turned off on this worker, if it was.
+        self.tracking_error = tracking_error
+        #: Fixture instances set up and never torn down when the worker ended.
+        self.open_setups = open_setups
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in Worker.FIELDS}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Worker):
+            return NotImplemented
+        return self.as_dict() == other.as_dict()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return "Worker(" + ", ".join(f"{k}={v!r}" for k, v in self.as_dict().items()) + ")"
 
     def merged(self, other: Worker) -> Worker:
         return Worker(
@@ -360,7 +415,7 @@ class Run:
         document: dict[str, Any] = {
             "schema_version": FORMAT_VERSION,
             "meta": dict(self.meta),
-            "workers": [asdict(w) for w in self.workers],
+            "workers": [w.as_dict() for w in self.workers],
             "definitions": [d.as_dict() for d in self.definitions],
             "tests": list(self.tests),
         }
@@ -459,7 +514,7 @@ class Run:
             document[table] = section
 
         def worker_entry(w: Worker) -> dict[str, Any]:
-            return asdict(w) if full_workers else {"id": w.id}
+            return w.as_dict() if full_workers else {"id": w.id}
 
         if local is None:
             document.update(
@@ -548,7 +603,7 @@ class Run:
 
 
 def astuple_worker(worker: Worker) -> tuple[Any, ...]:
-    return tuple("" if v is None else v for v in asdict(worker).values())
+    return tuple("" if v is None else v for v in worker.as_dict().values())
 
 
 def _extend(column: array[int], values: Sequence[int]) -> None:

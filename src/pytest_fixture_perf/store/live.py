@@ -25,7 +25,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -73,19 +72,25 @@ class LiveError(Exception):
     """The live store cannot be used (the message is one line)."""
 
 
-@dataclass
 class LiveView:
-    """What the live store says about the run so far."""
+    """What the live store says about the run so far (a plain class: imported by every
+    worker, where a dataclass would cost its code generation)."""
 
-    entries: list[Entry]
-    #: Workers attached to the store (registered when their session started).
-    started: list[str]
-    #: Workers that have published tallies at least once.
-    reporting: list[str]
-    #: Workers whose session has ended: their tallies are final.
-    finished: list[str]
-    #: Workers whose process died before their session ended (a crash).
-    lost: list[str]
+    __slots__ = ("entries", "finished", "lost", "reporting", "started")
+
+    def __init__(
+        self, entries: list[Entry], started: list[str], reporting: list[str],
+        finished: list[str], lost: list[str],
+    ) -> None:  # fmt: skip
+        self.entries = entries
+        #: Workers attached to the store (registered when their session started).
+        self.started = started
+        #: Workers that have published tallies at least once.
+        self.reporting = reporting
+        #: Workers whose session has ended: their tallies are final.
+        self.finished = finished
+        #: Workers whose process died before their session ended (a crash).
+        self.lost = lost
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -214,7 +219,7 @@ class LiveWriter:
         """Replace this worker's rows for ``rows``' definitions, in one transaction under a
         new version; ``finished`` marks this worker's tallies final."""
         values = [
-            (self.worker, *astuple(definition), *tally.to_row()) for definition, tally in rows
+            (self.worker, *definition.as_tuple(), *tally.to_row()) for definition, tally in rows
         ]
         if not values and not finished:
             return  # nothing to publish: no transaction, no new version
