@@ -69,3 +69,70 @@ def test_private_attributes_behave_as_assumed(pytester: pytest.Pytester) -> None
     pytester.makepyfile(TESTS)
     result = pytester.runpytest("-p", "no:randomly", "-p", "no:asyncio", "-p", "no:fixture_perf")
     result.assert_outcomes(passed=3)
+
+
+PROBE = """
+def check():
+    assert 1 + 1 == 3, "the message only a rewritten assert would explain"
+"""
+
+
+@pytest.mark.parametrize("native", [False, True])
+def test_import_natively_leaves_a_marked_package_to_python(
+    pytester: pytest.Pytester, native: bool
+) -> None:
+    """A package marked for rewriting (as pytest marks every plugin's) is loaded by pytest's
+    hook, its asserts rewritten; after ``import_natively`` it is loaded by Python's own
+    import system, as if never marked. (The control, ``native=False``, shows the marking.)"""
+    pytester.makepyfile(**{"fpx_probe/__init__.py": "", "fpx_probe/mod.py": PROBE})
+    pytester.makepyfile(
+        test_probe=f"""
+        import sys
+        import pytest
+        from pytest_fixture_perf.collect.pytest_internals import import_natively
+
+        def test_probe():
+            sys.path.insert(0, {str(pytester.path)!r})
+            pytest.register_assert_rewrite("fpx_probe")
+            if {native}:
+                assert import_natively("fpx_probe")
+            from fpx_probe import mod
+            loader = type(sys.modules["fpx_probe.mod"].__loader__).__name__
+            with pytest.raises(AssertionError) as info:
+                mod.check()
+            rewritten = "1 + 1" in str(info.value)  # the rewritten assert shows the expression
+            print("LOADER", loader, "REWRITTEN", rewritten)
+        """
+    )
+    result = pytester.runpytest_subprocess("-s", "-p", "no:fixture_perf")
+    result.assert_outcomes(passed=1)
+    if native:
+        result.stdout.fnmatch_lines(["*LOADER SourceFileLoader REWRITTEN False*"])
+    else:
+        result.stdout.fnmatch_lines(["*LOADER AssertionRewritingHook REWRITTEN True*"])
+
+
+def test_the_plugin_is_loaded_natively(pytester: pytest.Pytester) -> None:
+    """In a run that loads the plugin from its entry point, its package is marked for
+    rewriting by pytest, and all its modules but the package and the one that unmarks it
+    are loaded by Python's own import system."""
+    pytester.makepyfile(
+        """
+        import sys
+
+        def test_loaders():
+            hooked = sorted(name for name, module in sys.modules.items()
+                            if name.startswith("pytest_fixture_perf")
+                            and type(module.__loader__).__name__ != "SourceFileLoader")
+            native = [name for name, module in sys.modules.items()
+                      if name.startswith("pytest_fixture_perf.")
+                      and type(module.__loader__).__name__ == "SourceFileLoader"]
+            print("HOOKED", ",".join(hooked), "NATIVE", len(native) >= 10)
+        """
+    )
+    result = pytester.runpytest_subprocess("-s")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([
+        "*HOOKED pytest_fixture_perf,pytest_fixture_perf.collect,"
+        "pytest_fixture_perf.collect.pytest_internals NATIVE True*"
+    ])  # fmt: skip
