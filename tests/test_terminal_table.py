@@ -81,15 +81,18 @@ def test_the_table_reads_against_known_sleeps(suite: Suite) -> None:
 
 
 def test_a_dash_where_nothing_was_recorded(suite: Suite) -> None:
-    """A fixture set up and never torn down (its worker crashed in the test): no teardown
-    to show."""
+    """A fixture set up and never torn down (its worker crashed in a later test): no
+    teardown to show."""
     suite.pytester.makepyfile(
         test_t="""
         import os, pytest
 
-        @pytest.fixture
+        @pytest.fixture(scope="session")
         def held():
             yield
+
+        def test_first(held):
+            pass
 
         def test_crash(held):
             os._exit(1)

@@ -71,7 +71,15 @@ def test_crashed_worker_keeps_finished_records(suite: Suite, restarts: str) -> N
     assert outcomes.get("failed") == 1  # the crashed test
     truth = suite.ground_truth()
     assert truth[("setup", "func")] >= 7
-    assert reported(doc, {"func", "sess", "mod"}) == +truth
+    found = reported(doc, {"func", "sess", "mod"})
+    # a worker sends what it recorded with each test's last report: every finished test is
+    # counted, and what is missing is exactly what the crashed test set up (its func, and
+    # mod and sess where it was its worker's first test of the module)
+    missing = +(truth - found)
+    assert not +(found - truth), (found, truth)  # nothing invented
+    assert missing[("setup", "func")] == 1, (found, truth)
+    assert set(missing) <= {("setup", "func"), ("setup", "mod"), ("setup", "sess")}
+    assert max(missing.values()) == 1
     lost = doc["run"]["lost_workers"]
     assert len(lost) == 1
     (crashed,) = lost
@@ -80,12 +88,15 @@ def test_crashed_worker_keeps_finished_records(suite: Suite, restarts: str) -> N
         assert "gw2" in doc["run"]["workers"]  # the replacement counts as its own worker
     result.stdout.fnmatch_lines([f"incomplete: worker {crashed} was lost (*"])
     # issue 12 #7: what the crash left open is said, per fixture, against the suite's log
+    # (less what the crashed test set up, which its worker never sent)
     for name in ("func", "sess", "mod"):
         entry = by_name(doc)[name]
-        assert entry["open_setups"] == truth[("setup", name)] - truth[("teardown", name)], name
+        left_open = truth[("setup", name)] - truth[("teardown", name)]
+        assert entry["open_setups"] == left_open - missing[("setup", name)], name
     assert doc["run"]["open_setups"] == sum(by_name(doc)[n]["open_setups"] for n in by_name(doc))
-    assert doc["run"]["open_setups"] >= 2  # the crashed test's func and its worker's sess
-    assert any("never torn down" in reason for reason in doc["run"]["incomplete"])
+    if not missing[("setup", "sess")]:  # the crashed worker's sess was sent, never torn down
+        assert by_name(doc)["sess"]["open_setups"] >= 1
+        assert any("never torn down" in reason for reason in doc["run"]["incomplete"])
 
 
 LIVE_CONFTEST = """
@@ -331,16 +342,16 @@ def test_remote_socket_workers_are_exact(
 
 def test_a_garbled_fragment_is_left_out_with_a_warning(suite: Suite) -> None:
     """Another plugin spoils what a worker attached to one report (here on the controller,
-    before the plugin reads it): the controller leaves that fragment out, and the one that
-    refers to the test it introduced, says so, and the tests' outcomes do not change. The
-    worker's later fragments are not affected."""
+    before the plugin reads it): the controller leaves that fragment (that test's records)
+    out, says so, and the tests' outcomes do not change. The worker's later fragments are
+    not affected."""
     suite.pytester.makeconftest(
         """
 import pytest
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_logreport(report):
-    if report.nodeid.endswith("test_b") and report.when == "setup":
+    if report.nodeid.endswith("test_b") and report.when == "teardown":
         report.fixture_perf = '{"schema_version": 2, "events": "garbled"}'
 
 @pytest.fixture
@@ -350,13 +361,9 @@ def f():
     )
     suite.pytester.makepyfile("def test_a(f): pass\ndef test_b(f): pass\ndef test_c(f): pass")
     result, doc = suite.run("-n", "1", "-W", "always::pytest_fixture_perf.FixturePerfWarning")
-    result.assert_outcomes(passed=3, warnings=2)
+    result.assert_outcomes(passed=3, warnings=1)
     result.stdout.fnmatch_lines(
-        [
-            "*ignored fixture records from a worker: events: expected an object of columns*",
-            "*ignored fixture records from a worker: *refers to a test of a document that is*",
-        ],
-        consecutive=False,
+        ["*ignored fixture records from a worker: events: expected an object of columns*"]
     )
     f = by_name(doc)["f"]
     assert (f["setups"], f["teardowns"]) == (2, 2)  # test_a's and test_c's

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import AsyncGenerator, Callable, Generator
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .collect.clock import CLOCK
 from .collect.recorder import manual_event
@@ -19,6 +19,18 @@ from .model.totals import Totals
 from .report.summary import build_summary
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+if TYPE_CHECKING:  # a Protocol class costs its creation at every start-up
+    from typing import Protocol
+
+    class Session(Protocol):
+        """What the decorator needs of a running plugin (its role, see ``roles.Role``)."""
+
+        def record_manual(
+            self, phase: str, name: str, scope: str, duration_ns: int, outcome: str
+        ) -> bool: ...
+
+        def is_timing_setup(self) -> bool: ...
 
 
 class FixturePerformanceTracker:
@@ -62,16 +74,6 @@ class FixturePerformanceTracker:
         return build_summary(
             self._totals.entries(), workers=[MAIN_WORKER], complete=False, scope="worker"
         )
-
-
-class Session(Protocol):
-    """What the decorator needs of a running plugin (its role, see ``roles.Role``)."""
-
-    def record_manual(
-        self, phase: str, name: str, scope: str, duration_ns: int, outcome: str
-    ) -> bool: ...
-
-    def is_timing_setup(self) -> bool: ...
 
 
 #: The running plugins' roles, innermost pytest session last (pytester runs nest).

@@ -6,10 +6,11 @@ hooks) and the plugin object forwards the session's end to it.
 
 * :class:`Serial` runs the tests and reports: it records into its run, and at the end
   writes the reports.
-* :class:`Worker` runs tests for a controller: it records into its run and, at each test
-  phase, attaches what the run gained since the last phase (a *fragment* of the run
-  format) to the phase's report; at its end, the rest goes into ``workeroutput``. It also
-  publishes its tallies to the live store that local workers share.
+* :class:`Worker` runs tests for a controller: it records into its run and, at the end of
+  each test, attaches what the run gained since the last test (a *fragment* of the run
+  format) to the test's teardown report; at its end, the rest goes into
+  ``workeroutput``. It also publishes its tallies to the live store that local workers
+  share.
 * :class:`Controller` runs no test: it merges its workers' fragments into its run, notes
   crashed workers, and at the end writes the reports.
 
@@ -426,7 +427,7 @@ class Serial(Local, Reporting):
 
 
 class Worker(Local):
-    """An xdist worker: ships each test phase's fragment on its report."""
+    """An xdist worker: ships each test's fragment on its teardown report."""
 
     name = "worker"
 
@@ -463,6 +464,8 @@ class Worker(Local):
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if self.forked is None or not self.forked.take(report):
             self.recorder.end_phase(report)
+        if report.when != "teardown":
+            return  # one fragment per test, on its last report (a crash loses that test's)
         try:
             blob = self._fragment()
         except Exception as exc:
@@ -470,8 +473,7 @@ class Worker(Local):
             return
         if blob is not None:
             setattr(report, wire.REPORT_ATTRIBUTE, blob)
-        if report.when == "teardown":
-            self.publish_live()
+        self.publish_live()
 
     def finish(self, session: pytest.Session, exitstatus: int) -> None:
         self.close_worker()

@@ -2,8 +2,8 @@
 
 Only plain data crosses: JSON strings of the run format (``model.run``) and a file path.
 
-* ``REPORT_ATTRIBUTE``: on a worker's test report, the fragment of the run (fixture events,
-  test run, uses) recorded during that test phase, as JSON.
+* ``REPORT_ATTRIBUTE``: on a worker's teardown report of a test, the fragment of the run
+  (fixture events, test run, uses) recorded since the previous test's, as JSON.
 * ``WORKEROUTPUT_KEY``: in a worker's ``workeroutput``, the last fragment: what was recorded
   after its last report, and the worker's final state (finished, tracking error, open
   setups).

@@ -62,7 +62,7 @@ def outcomes(result: pytest.RunResult) -> dict[str, int]:
 
 @pytest.mark.parametrize("where", sorted(WHERE))
 @pytest.mark.parametrize("restarts", [None, "0"])
-def test_a_worker_dying_loses_no_completed_phase(
+def test_a_worker_dying_loses_no_completed_test(
     suite: Suite, where: str, restarts: str | None
 ) -> None:
     suite.pytester.makeconftest(LOGGED)
@@ -83,8 +83,8 @@ def test_a_worker_dying_loses_no_completed_phase(
     found = counts(doc)
     for key in set(found) | {k for k in truth if k[1] in NAMES}:
         assert found[key] <= truth[key], (key, found, truth)  # nothing invented
-    # what is missing is at most the phase the worker died in (its records were to go with
-    # that phase's report) and the session fixture it never tore down
+    # what is missing is at most the test the worker died in (its records were to go with
+    # that test's teardown report): func's setup and, dying in the teardown, its teardown
     missing = sum(truth[k] - found[k] for k in truth if k[1] in NAMES)
     assert missing <= 2, (found, truth)
     run = doc["run"]
