@@ -8,7 +8,8 @@ hooks) and the plugin object forwards the session's end to it.
   writes the reports.
 * :class:`Worker` runs tests for a controller: it records into its run and, at the end of
   each test, attaches what the run gained since the last test (a *fragment* of the run
-  format) to the test's teardown report; at its end, the rest goes into
+  format) to the test's teardown report (and to its setup report when that set up a
+  fixture cached across tests); at its end, the rest goes into
   ``workeroutput``. It also publishes its tallies to the live store that local workers
   share.
 * :class:`Controller` runs no test: it merges its workers' fragments into its run, notes
@@ -464,8 +465,14 @@ class Worker(Local):
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if self.forked is None or not self.forked.take(report):
             self.recorder.end_phase(report)
-        if report.when != "teardown":
-            return  # one fragment per test, on its last report (a crash loses that test's)
+        # One fragment per test, on its last report; and on its setup's report too when that
+        # set up a fixture cached across tests (a crash in the test then keeps those setups,
+        # often the costliest; it loses the test's function-scoped ones).
+        if report.when != "teardown" and not (
+            report.when == "setup" and self.recorder.shared_setup
+        ):
+            return
+        self.recorder.shared_setup = False
         try:
             blob = self._fragment()
         except Exception as exc:

@@ -2,8 +2,9 @@
 
 Only plain data crosses: JSON strings of the run format (``model.run``) and a file path.
 
-* ``REPORT_ATTRIBUTE``: on a worker's teardown report of a test, the fragment of the run
-  (fixture events, test run, uses) recorded since the previous test's, as JSON.
+* ``REPORT_ATTRIBUTE``: on a worker's teardown report of a test (and on its setup report
+  when that set up a fixture cached across tests), the fragment of the run (fixture
+  events, test run, uses) recorded since the previous fragment, as JSON.
 * ``WORKEROUTPUT_KEY``: in a worker's ``workeroutput``, the last fragment: what was recorded
   after its last report, and the worker's final state (finished, tracking error, open
   setups).

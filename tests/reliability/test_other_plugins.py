@@ -137,7 +137,12 @@ def test_timeout(logged: Suite, method: str) -> None:
     found = counts(doc)
     for key, n in found.items():
         assert n <= truth[key], key
-    assert found[("setup", "func")] == truth[("setup", "func")]  # setups were shipped
+    # every finished test was shipped, and every setup of a shared fixture (sent with the
+    # setup's report); the killed test's func may be missing (it goes with the setup's
+    # report only when that set up a shared fixture: its worker's first test of the module)
+    assert found[("setup", "mod")] == truth[("setup", "mod")]
+    assert found[("setup", "sess")] == truth[("setup", "sess")]
+    assert truth[("setup", "func")] - 1 <= found[("setup", "func")]
     assert doc["run"]["lost_workers"], result.stdout.str()
     assert doc["run"]["incomplete"]
 

@@ -147,6 +147,9 @@ class Recorder:
         self.error: str | None = None
         #: The test being run (its index in ``run.tests``), or NONE between tests.
         self.current_test = NONE
+        #: A fixture cached across tests (session, package, module, class) was set up since
+        #: the flag was last cleared (an xdist worker then sends its records at once).
+        self.shared_setup = False
         self.buffer: list[tuple[Any, ...]] = []
         #: Test runs ``(test, setup, call, teardown, end, outcome)``, and uses as a test and
         #: a definition for each, moved into the run with the events.
@@ -188,7 +191,10 @@ class Recorder:
         if info.cpu or stack:
             full = True
             read_cpu = info.cpu or stack[-1][2] >= 0
-            memo = request_memo(request) if info.scope < FUNCTION else None
+            memo = None
+            if info.scope < FUNCTION:
+                memo = request_memo(request)
+                self.shared_setup = True
             n_memo = 0 if memo is None else len(memo)
         else:
             full = read_cpu = False
