@@ -7,11 +7,13 @@ How it measures:
   dependencies are set up, so they are already excluded. Fixtures pulled in at run time with
   ``request.getfixturevalue()`` run nested inside it: a stack of frames subtracts them
   (the *exclusive* time) and keeps the whole span too (the *inclusive* time).
-* **Teardown**: after a successful setup we append a *mark* finalizer to the fixture. pytest
-  runs finalizers last-in-first-out, so dependents and lazily added finalizers run before
-  the mark and the fixture's own teardown (yield code, ``request.addfinalizer`` callbacks)
-  after it; ``pytest_fixture_post_finalizer`` then closes the measurement. That hook is
-  called spuriously before pytest 9.1, so it only counts when a mark is pending.
+* **Teardown**: after a successful setup we put a *mark* finalizer at both ends of the
+  fixture's list of finalizers. pytest runs them last-in-first-out, so dependents and
+  lazily added finalizers run before the mark's first call, which starts the clock, and
+  the fixture's own teardown (yield code, ``request.addfinalizer`` callbacks) between its
+  first and its second call, which stops it. (No ``pytest_fixture_post_finalizer`` hook: a
+  hook call costs more than a finalizer's, and that one is called spuriously before
+  pytest 9.1.)
 * **CPU time** (``process_time``) is read next to the wall clock for fixtures cached across
   tests (session, package, module, class), and for every fixture with
   ``--fixture-perf-cpu``: wall much larger than CPU means the fixture waited.
@@ -82,13 +84,19 @@ class FixtureInfo:
 class _Live:
     """A fixture instance that was set up and not yet torn down.
 
-    It is itself the *mark* finalizer (calling it starts the teardown clock), so that no
-    bound method is allocated per setup.
+    It is itself the *mark* finalizer, at both ends of the fixture's finalizers: its first
+    call starts the teardown clock, its second stops it and records the teardown. (One
+    object, no bound method allocated per setup.)
     """
 
-    __slots__ = ("cpu_start", "info", "outcome", "param_id", "param_index", "scope", "start")
+    __slots__ = ("cpu_start", "info", "outcome", "param_id", "param_index", "recorder",
+                 "scope", "start")  # fmt: skip
 
-    def __init__(self, info: FixtureInfo, scope: int, param_index: int, param_id: str | None):
+    def __init__(
+        self, recorder: Recorder, info: FixtureInfo, scope: int, param_index: int,
+        param_id: str | None,
+    ) -> None:  # fmt: skip
+        self.recorder = recorder
         self.info = info
         self.scope = scope
         self.param_index = param_index
@@ -98,9 +106,23 @@ class _Live:
         self.outcome = OK
 
     def __call__(self) -> None:
-        self.start = CLOCK.perf_ns()
-        if self.info.cpu:
-            self.cpu_start = CLOCK.cpu_ns()
+        recorder = self.recorder
+        if not self.start:  # the first call: the fixture's own teardown begins
+            self.start = recorder._perf()
+            if self.info.cpu:
+                self.cpu_start = recorder._cpu()
+            return
+        # the second: it has ended (CPU read first: its span lies inside the wall clock's)
+        cpu = recorder._cpu() - self.cpu_start if self.cpu_start >= 0 else NONE
+        end = recorder._perf()
+        if not recorder.enabled:
+            return
+        recorder.open_setups -= 1
+        duration = end - self.start
+        recorder.buffer.append(
+            (self.info.id, TEARDOWN, self.scope, self.param_index, self.param_id,
+             recorder.current_test, self.start, duration, duration, cpu, self.outcome)
+        )  # fmt: skip
 
 
 class _GuardedFinalizer:
@@ -158,7 +180,8 @@ class Recorder:
         self.use_definitions: list[int] = []
         self._infos: dict[object, FixtureInfo | None] = {}
         self._stack: list[list[int]] = []
-        self._pending: dict[object, _Live] = {}
+        #: Fixture instances set up and not torn down (yet).
+        self.open_setups = 0
         #: FixtureDef cached across tests -> the FixtureDefs its setup requested at run time
         self._dynamic: dict[object, tuple[object, ...]] = {}
         #: The current test, when its setup, call and teardown began, its end, its outcome.
@@ -254,28 +277,14 @@ class Recorder:
                 # Something to tear down: a successful setup, or finalizers registered
                 # before the setup failed (a failed setup alone has no teardown record).
                 if cached is not None and (cached[2] is None or len(finalizers) > n_before):
-                    live = _Live(info, scope, param_index, param_id)
+                    live = _Live(self, info, scope, param_index, param_id)
                     for i in range(n_before, len(finalizers)):
                         finalizers[i] = _GuardedFinalizer(finalizers[i], live)
-                    fixturedef.addfinalizer(live)
-                    self._pending[fixturedef] = live
+                    finalizers.append(live)  # called first: the teardown starts
+                    finalizers.insert(0, live)  # called last: it has ended
+                    self.open_setups += 1
             except Exception as exc:
                 self.disable(exc)
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_fixture_post_finalizer(self, fixturedef: pytest.FixtureDef[Any]) -> None:
-        live = self._pending.get(fixturedef)
-        if live is None or not live.start:
-            return  # spurious call (pytest < 9.1) or a fixture we do not time
-        # CPU read first: its span lies inside the wall-clock one
-        cpu = self._cpu() - live.cpu_start if live.cpu_start >= 0 else NONE
-        end = self._perf()
-        del self._pending[fixturedef]
-        duration = end - live.start
-        self.buffer.append(
-            (live.info.id, TEARDOWN, live.scope, live.param_index, live.param_id,
-             self.current_test, live.start, duration, duration, cpu, live.outcome)
-        )  # fmt: skip
 
     def _note_dynamic(self, fixturedef: object, memo: dict[str, Any], n_memo: int) -> None:
         """Remember what a fixture cached across tests requested at run time, so that the
@@ -369,11 +378,6 @@ class Recorder:
                          self.current_test)
         )  # fmt: skip
 
-    @property
-    def open_setups(self) -> int:
-        """Fixture instances set up and not torn down (yet)."""
-        return len(self._pending)
-
     def is_timing_setup(self) -> bool:
         """Whether a fixture setup is being timed right now."""
         return self.enabled and bool(self._stack)
@@ -383,7 +387,7 @@ class Recorder:
             self.enabled = False
             self.error = f"{type(exc).__name__}: {exc}"
             self._stack.clear()
-            self._pending.clear()
+            self.open_setups = 0
 
     # -- metadata, once per definition -----------------------------------------------------
     def _describe(self, fixturedef: pytest.FixtureDef[Any]) -> FixtureInfo | None:

@@ -10,7 +10,8 @@ summary, the live store, the reports) reads tallies, merged over workers or name
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
 from .run import ERROR, NONE, SCOPES, SETUP, SKIPPED, Definition, Mark, Run
@@ -142,15 +143,27 @@ class Totals:
         self._changed: set[tuple[int, int]] | None = set() if track_changes else None
 
     def update(self) -> None:
-        """Fold the rows the run gained since the last update."""
+        """Fold the rows the run gained since the last update (one loop, no generator: it
+        runs over every event of the run)."""
         run, mark = self.run, self.run.mark()
         e = run.events
         start, end = self._mark.events, mark.events
         scope_names = SCOPES
-        for tally, phase, scope, ns, outcome in zip(
-            self._cells(e.worker[start:end], e.definition[start:end]), e.phase[start:end],
+        cells, changed = self.cells, self._changed
+        row: dict[int, Tally] = {}
+        last = NONE
+        for w, d, phase, scope, ns, outcome in zip(
+            e.worker[start:end], e.definition[start:end], e.phase[start:end],
             e.scope[start:end], e.exclusive_ns[start:end], e.outcome[start:end], strict=True,
         ):  # fmt: skip
+            if w != last:
+                row = cells.setdefault(w, {})
+                last = w
+            tally = row.get(d)
+            if tally is None:
+                tally = row[d] = Tally()
+            if changed is not None:
+                changed.add((w, d))
             if phase == SETUP:
                 tally.setups += 1
                 tally.setup_ns += ns
@@ -171,25 +184,17 @@ class Totals:
                     tally.teardown_errors += 1
         u = run.uses
         start, end = self._mark.uses, mark.uses
-        for tally in self._cells(u.worker[start:end], u.definition[start:end]):
-            tally.uses += 1
-        self._mark = mark
-
-    def _cells(self, workers: Iterable[int], definitions: Iterable[int]) -> Iterator[Tally]:
-        """The tally of each (worker, definition) pair, made when new, noted as changed."""
-        cells, changed = self.cells, self._changed
-        row: dict[int, Tally] = {}
-        last = NONE
-        for w, d in zip(workers, definitions, strict=True):
-            if w != last:
-                row = cells.setdefault(w, {})
-                last = w
+        # uses counted per (worker, definition) in C, then added once per cell
+        pairs = zip(u.worker[start:end], u.definition[start:end], strict=True)
+        for (w, d), n in Counter(pairs).items():
+            row = cells.setdefault(w, {})
             tally = row.get(d)
             if tally is None:
                 tally = row[d] = Tally()
             if changed is not None:
                 changed.add((w, d))
-            yield tally
+            tally.uses += n
+        self._mark = mark
 
     def take_changed(self) -> list[tuple[int, int, Tally]]:
         """The (worker, definition, tally) cells changed since the last call."""
