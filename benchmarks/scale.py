@@ -3,7 +3,7 @@
     python benchmarks/scale.py [--events 1000000] [--workers 8] [--definitions 5000] [--quick]
 
 The events arrive as the controller receives them from xdist workers: one fragment of the
-run format per test phase (3 events each here, with each test's run and uses). The script
+run format per test (6 setups and 6 teardowns here, with the test's run and uses). The script
 times the controller's intake (``Intake``), the statistics, the JSON report, the
 history (save; compare and save a second time), and the live whole-run summary with the
 same tallies behind it in the live store, and prints the process's peak RSS.

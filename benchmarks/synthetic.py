@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from pytest_fixture_perf.model import Definition, Run, Worker
 from pytest_fixture_perf.model.run import SCOPES, SETUP, TEARDOWN, Mark
 
-# one test: RECORDS_PER_BATCH // 2 setups on its setup report, as many teardowns on its
-# teardown report, with its test run and its uses
+# one test: per_batch // 2 setups and as many teardowns, with its test run and its uses, in
+# one fragment on its teardown report (as a worker ships them)
 SCOPE_MIX = ("function", "function", "function", "module", "class", "session")
 
 
@@ -19,7 +19,7 @@ def fragments(
     worker: str, events: int, definitions: int, per_batch: int = 6, seed: int = 1
 ) -> Iterator[str]:
     """JSON fragments of ``events`` fixture events over ``definitions`` definitions, one
-    per ``per_batch // 2`` events (half setups on a setup report, half teardowns)."""
+    per test of ``per_batch`` events (half setups, half teardowns)."""
     rng = random.Random(seed)
     run = Run()
     w = run.worker_id(Worker(worker, pid=1, host="bench", anchor_ns=1_700_000_000 * 10**9))
@@ -53,7 +53,7 @@ def fragments(
                 used = sorted(set(chosen))
                 run.add_uses(w, [test] * len(used), used)
                 run.add_test_runs([(test, start, start + 1, now - 1, now, 0)], w)
-            fragment = run.fragment(mark, sender=worker, full_workers=mark == Mark())
-            mark = run.mark()
-            if fragment is not None:
-                yield json.dumps(fragment, separators=(",", ":"))
+        fragment = run.fragment(mark, sender=worker, full_workers=mark == Mark())
+        mark = run.mark()
+        if fragment is not None:
+            yield json.dumps(fragment, separators=(",", ":"))

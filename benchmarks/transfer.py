@@ -3,8 +3,8 @@
     python benchmarks/transfer.py [--events 150000] [--quick]
 
 A real execnet popen gateway (what pytest-xdist uses) stands in for the worker. It makes
-the fragments a worker ships (the run format, one per test phase: 6 events, or a test's
-run and uses with its teardowns) and sends them; the controller merges each one into its
+the fragments a worker ships (the run format, one per test: 12 events with the test's run
+and uses) and sends them; the controller merges each one into its
 run as it arrives. For comparison, the same events are also sent as a single fragment (as
 ``workeroutput`` carries what is left at a worker's end).
 """
@@ -80,7 +80,7 @@ def main() -> int:
     if args.quick:
         args.events = 15_000
     print(f"transfer: {args.events:,} events from one worker over an execnet popen channel")
-    for label, per_batch in (("per test phase", 12), ("at once", 2 * args.events)):
+    for label, per_batch in (("per test", 12), ("at once", 2 * args.events)):
         r = transfer(args.events, per_batch)
         print(
             f"  {label:<15} {int(r['batches']):>7,} fragments {r['bytes'] / 1e6:6.2f} MB "
