@@ -101,13 +101,13 @@ class _Live:
         self.scope = scope
         self.param_index = param_index
         self.param_id = param_id
-        self.start = 0
+        self.start = NONE
         self.cpu_start = NONE
         self.outcome = OK
 
     def __call__(self) -> None:
         recorder = self.recorder
-        if not self.start:  # the first call: the fixture's own teardown begins
+        if self.start == NONE:  # the first call: the fixture's own teardown begins
             self.start = recorder._perf()
             if self.info.cpu:
                 self.cpu_start = recorder._cpu()
