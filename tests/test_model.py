@@ -149,6 +149,25 @@ def test_json_round_trip(a: Run) -> None:
 
 
 @SETTINGS
+@given(runs)
+def test_compact_chunks_round_trip(a: Run) -> None:
+    """The history's form (a column whose rows all hold one value given as that value)
+    reads back as the same run; the JSON file's form lists every value."""
+    compact = "".join(a.json_chunks(compact=True))
+    assert Run.from_json(compact) == a
+    full = json.loads("".join(a.json_chunks()))
+    for table in ("events", "test_runs", "uses"):
+        section = full[table]
+        assert all(type(v) is list and len(v) == section["rows"]
+                   for k, v in section.items() if k != "rows")  # fmt: skip
+    stored = json.loads(compact)
+    scalars = [v for t in ("events", "test_runs", "uses") for k, v in stored[t].items()
+               if k != "rows" and type(v) is not list]  # fmt: skip
+    if len(a.events) > 1 and len(set(a.events.worker)) == 1:
+        assert scalars  # one worker: its column is one value
+
+
+@SETTINGS
 @given(st.lists(rows_strategy, min_size=1, max_size=30), st.data())
 def test_fragments_rebuild_the_run_in_any_order(rows: list[Row], data: st.DataObject) -> None:
     """A worker ships what its run gained since the last fragment; the controller merges

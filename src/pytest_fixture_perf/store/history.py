@@ -289,7 +289,7 @@ class History:
         git = _object(meta.get("git"))
         comparability = Comparability.of(meta)
         total = stats.total
-        data = _compressed(run.json_chunks()) if keep_events > 0 else None
+        data = _compressed(run.json_chunks(compact=True)) if keep_events > 0 else None
         entries = _compressed(
             [json.dumps([fixture_entry(f) for f in stats.fixtures], separators=(",", ":"))]
         )
