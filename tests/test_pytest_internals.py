@@ -136,3 +136,50 @@ def test_the_plugin_is_loaded_natively(pytester: pytest.Pytester) -> None:
         "*HOOKED pytest_fixture_perf,pytest_fixture_perf.collect,"
         "pytest_fixture_perf.collect.pytest_internals NATIVE True*"
     ])  # fmt: skip
+
+
+ORDER = """
+import pytest
+from pytest_fixture_perf.collect.pytest_internals import finalizers_of
+
+CALLS = []
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    result = yield
+    if fixturedef.argname == "held":
+        finalizers = finalizers_of(fixturedef)
+        finalizers.append(lambda: CALLS.append("first"))
+        finalizers.insert(0, lambda: CALLS.append("last"))
+    return result
+
+@pytest.fixture
+def held(request):
+    request.addfinalizer(lambda: CALLS.append("addfinalizer"))
+    yield
+    CALLS.append("after yield")
+
+@pytest.fixture
+def dependent(held):
+    yield
+    CALLS.append("dependent")
+"""
+
+
+def test_finalizers_run_from_the_end_to_index_0(pytester: pytest.Pytester) -> None:
+    """The recorder's teardown mark, appended after setup and inserted at index 0, is
+    called before the fixture's own teardown (after its dependents') and after it."""
+    pytester.makeconftest(ORDER)
+    pytester.makepyfile(
+        """
+        from conftest import CALLS
+
+        def test_uses(dependent):
+            pass
+
+        def test_order():
+            assert CALLS == ["dependent", "first", "after yield", "addfinalizer", "last"]
+        """
+    )
+    result = pytester.runpytest("-p", "no:randomly", "-p", "no:fixture_perf", "-p", "no:asyncio")
+    result.assert_outcomes(passed=2)
