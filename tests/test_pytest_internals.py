@@ -113,9 +113,9 @@ def test_import_natively_leaves_a_marked_package_to_python(
 
 
 def test_the_plugin_is_loaded_natively(pytester: pytest.Pytester) -> None:
-    """In a run that loads the plugin from its entry point, its package is marked for
-    rewriting by pytest, and all its modules but the package and the one that unmarks it
-    are loaded by Python's own import system."""
+    """In a run that loads the plugin from its entry point (pytest marks an installed
+    plugin's package for rewriting; before pytest 8.1 not an editable one), all its modules
+    but the package and the one that unmarks it are loaded by Python's own import system."""
     pytester.makepyfile(
         """
         import sys
@@ -127,15 +127,17 @@ def test_the_plugin_is_loaded_natively(pytester: pytest.Pytester) -> None:
             native = [name for name, module in sys.modules.items()
                       if name.startswith("pytest_fixture_perf.")
                       and type(module.__loader__).__name__ == "SourceFileLoader"]
-            print("HOOKED", ",".join(hooked), "NATIVE", len(native) >= 10)
+            print("HOOKED", ",".join(hooked) or "none", "NATIVE", len(native) >= 10)
         """
     )
     result = pytester.runpytest_subprocess("-s")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines([
-        "*HOOKED pytest_fixture_perf,pytest_fixture_perf.collect,"
-        "pytest_fixture_perf.collect.pytest_internals NATIVE True*"
-    ])  # fmt: skip
+    line = next(line for line in result.outlines if "HOOKED" in line)
+    hooked = line.split("HOOKED ")[1].split(" NATIVE")[0]
+    allowed = {"pytest_fixture_perf", "pytest_fixture_perf.collect",
+               "pytest_fixture_perf.collect.pytest_internals"}  # fmt: skip
+    assert hooked == "none" or set(hooked.split(",")) <= allowed, line
+    assert line.endswith("NATIVE True"), line
 
 
 ORDER = """
