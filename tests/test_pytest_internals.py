@@ -185,3 +185,20 @@ def test_finalizers_run_from_the_end_to_index_0(pytester: pytest.Pytester) -> No
     )
     result = pytester.runpytest("-p", "no:randomly", "-p", "no:fixture_perf", "-p", "no:asyncio")
     result.assert_outcomes(passed=2)
+
+
+def test_naming_the_loaded_plugin_module_in_a_run_inside_a_test(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run started inside a test that loads the plugin by its module's name (plugin
+    autoloading off, ``-p pytest_fixture_perf.plugin``) asks pytest to rewrite a module this
+    process loaded natively: no "cannot be rewritten" warning (which ``-W error`` turns
+    into an internal error)."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    pytester.makepyfile("def test_x(): pass")
+    result = pytester.runpytest_inprocess(
+        "-p", "pytest_fixture_perf.plugin", "-p", "no:asyncio",
+        "-W", "error::pytest.PytestAssertRewriteWarning",
+    )  # fmt: skip
+    assert result.ret == pytest.ExitCode.OK, result.outlines
+    result.assert_outcomes(passed=1)

@@ -5,6 +5,11 @@ options, registers a :class:`FixturePerfPlugin`) -> at session start the plugin 
 role (``roles.py``: serial, xdist worker or xdist controller) and registers it, then
 forwards the session's end to it. The role's recorder (``collect/recorder.py``) makes the
 records, its run (``model/run.py``) keeps them, and ``report/`` shows them.
+
+PYTEST_DONT_REWRITE: the plugin's modules are loaded by Python's own import system (see
+``collect.pytest_internals.import_natively``); this marker tells pytest so when it is
+asked to rewrite this module once loaded (``-p pytest_fixture_perf.plugin`` in a run
+inside a test), instead of warning that it cannot.
 """
 
 from __future__ import annotations
