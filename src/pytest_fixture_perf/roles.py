@@ -23,7 +23,6 @@ double what the next report will carry.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from collections.abc import Generator, Sequence
 from pathlib import Path
@@ -36,7 +35,7 @@ from .collect.clock import CLOCK
 from .collect.definitions import IdRules
 from .collect.recorder import Recorder
 from .model.derive import RunStats, derive
-from .model.run import MAIN_WORKER, FormatError, Mark, Run
+from .model.run import MAIN_WORKER, FormatError, Mark, Run, dumps_compact
 from .model.totals import Entry, Totals
 from .options import Options
 from .problems import warn
@@ -380,7 +379,7 @@ class ForkedTests:
                 recorder.flush()
                 document = run.fragment(self.mark)
                 self.mark = run.mark()
-                blob = "" if document is None else _dumps(document)
+                blob = "" if document is None else dumps_compact(document)
             except Exception as exc:
                 recorder.disable(exc)
                 blob = ""
@@ -459,7 +458,7 @@ class Worker(Local):
         if fragment is None:
             return None
         self._shipped = self.run.mark()
-        return _dumps(fragment)
+        return dumps_compact(fragment)
 
     @pytest.hookimpl(tryfirst=True)  # before xdist sends the report on
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -633,11 +632,6 @@ class Controller(Reporting):
         super().finish(session, exitstatus)
         if self.live_folder is not None:
             self.live_folder.remove()
-
-
-#: Compact JSON (one encoder for every fragment: ``json.dumps`` with options makes one per
-#: call, which costs as much as the encoding of a small fragment).
-_dumps = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 
 def detect(config: pytest.Config) -> type[Role]:

@@ -65,8 +65,9 @@ class Definition:
     """A fixture definition (immutable; a plain class rather than a dataclass, whose code
     generation every run would pay at import)."""
 
-    __slots__ = ("key", "line", "name", "path", "scope")
+    #: The fields, in the format's order.
     FIELDS: Final = ("key", "name", "path", "line", "scope")
+    __slots__ = FIELDS
 
     key: str
     """Stable identity: ``path::name`` (``path::Class::name`` for a fixture in a class)."""
@@ -140,11 +141,10 @@ class Worker:
     """A process that ran tests, and what is known of its state (a plain class: see
     :class:`Definition`)."""
 
-    __slots__ = ("anchor_ns", "finished", "host", "id", "lost", "open_setups", "pid",
-                 "tracking_error")  # fmt: skip
     #: The fields, in the format's order.
     FIELDS: Final = ("id", "pid", "host", "anchor_ns", "finished", "lost", "tracking_error",
                      "open_setups")  # fmt: skip
+    __slots__ = FIELDS
 
     def __init__(
         self, id: str, pid: int | None = None, host: str | None = None,
@@ -443,14 +443,14 @@ class Run:
             yield f",\n  {json.dumps(key)}: {body}"
         for key, value in self.to_dict(tables=False).items():
             if key != "schema_version":
-                yield f",\n  {json.dumps(key)}: {_dumps(value)}"
+                yield f",\n  {json.dumps(key)}: {dumps_compact(value)}"
         for table, columns in TABLES.items():
             rows = getattr(self, table)
             yield f',\n  "{table}": {{\n    "rows": {len(rows)}'
             for column in columns:
                 values = getattr(rows, column)
                 if compact and values and values.count(values[0]) == len(values):
-                    text = _dumps(values[0])
+                    text = dumps_compact(values[0])
                 else:
                     text = _json_column(values)
                 yield f",\n    {json.dumps(column)}: {text}"
@@ -618,14 +618,15 @@ def _extend(column: array[int], values: Sequence[int]) -> None:
     column.frombytes(struct.pack(f"{len(values)}{column.typecode}", *values))
 
 
-#: Compact JSON (one encoder: ``json.dumps`` with options makes one per call).
-_dumps: Final = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+#: The format's compact JSON (one encoder for every document and column: ``json.dumps``
+#: with options makes one per call, which costs as much as encoding a small fragment).
+dumps_compact: Final = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 
 def _json_column(values: array[int] | list[Any]) -> str:
     """A column as a JSON list (an array's integers through ``tolist``: faster than
     formatting each one)."""
-    return _dumps(values.tolist() if isinstance(values, array) else values)
+    return dumps_compact(values.tolist() if isinstance(values, array) else values)
 
 
 def column_values(column: array[int] | list[Any]) -> list[Any]:
