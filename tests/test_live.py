@@ -99,9 +99,42 @@ def test_live_writes_are_throttled(tmp_path: Path) -> None:
     publisher.add([("a", 0, 7)], force=False)  # within WRITE_INTERVAL: kept pending
     assert seen(publisher.writer.read())["a"][0] == 1
     time.sleep(live.WRITE_INTERVAL)
+    deadline = time.monotonic() + 10  # longer only if the write took over 1.25 ms
+    while not publisher.writer.due() and time.monotonic() < deadline:
+        time.sleep(0.01)
     publisher.add([], force=False)
     assert seen(publisher.writer.read())["a"][0] == 2
     publisher.writer.close()
+
+
+class SlowClock:
+    """A clock whose every reading is ``step`` nanoseconds after the previous one."""
+
+    def __init__(self, step: int) -> None:
+        self.now, self.step = 0, step
+
+    def perf_ns(self) -> int:
+        self.now += self.step
+        return self.now
+
+    def wall(self) -> float:
+        return 0.0
+
+
+def test_slow_writes_are_spaced_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write that took d seconds makes the next wait d / MAX_SHARE (here 20 ms: 4 s)."""
+    clock = SlowClock(step=20_000_000)
+    monkeypatch.setattr(live, "CLOCK", clock)
+    writer = live.LiveWriter(live.create(tmp_path), "gw0")
+    assert writer.due()
+    writer.publish([], finished=True)  # start and end read 20 ms apart
+    end = clock.now
+    wait = 0.02 / live.MAX_SHARE
+    assert wait > live.WRITE_INTERVAL
+    clock.now = end + int(wait * 1e9) - 2 * clock.step
+    assert not writer.due()  # reads end + wait - 1 step
+    assert writer.due()  # reads end + wait
+    writer.close()
 
 
 def test_finished_workers_are_told_apart(tmp_path: Path) -> None:

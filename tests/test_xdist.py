@@ -60,15 +60,87 @@ def test_after(i, func): pass
 """
 
 
-@pytest.mark.parametrize("restarts", ["0", "1"])
-def test_crashed_worker_keeps_finished_records(suite: Suite, restarts: str) -> None:
+#: A controller that gives its workers no spool: they send their fragments with their
+#: reports, as remote workers do.
+NO_SPOOL = """
+@pytest.hookimpl(trylast=True)
+def pytest_configure_node(node):
+    del node.workerinput["fixture_perf_spool"]
+"""
+
+#: The disk under a worker's spool fills up after its third test: its writes fail (ENOSPC),
+#: the spool's file descriptor made to point at /dev/full.
+SPOOL_FILLS_UP = """
+import os
+_tests = []
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    _tests.append(item)
+    spool = getattr(item.config, "workerinput", {}).get("fixture_perf_spool")
+    if len(_tests) == 3 and spool:
+        full = os.open("/dev/full", os.O_WRONLY)
+        for name in os.listdir("/proc/self/fd"):
+            try:
+                if os.readlink(f"/proc/self/fd/{name}") == spool:
+                    os.dup2(full, int(name))
+            except OSError:
+                pass
+        os.close(full)
+"""
+
+#: How a worker's records reach the controller: ``spool`` (a local worker's default),
+#: ``reports`` (a worker without a spool: each test's report carries them), ``spool fills
+#: up`` (the spool's writes fail mid-run: the reports carry them from then on).
+TRANSPORTS = {"spool": "", "reports": NO_SPOOL, "spool fills up": SPOOL_FILLS_UP}
+
+
+#: The controller counts the reports that carry fragments (in ``carried.log``).
+COUNT_CARRIERS = """
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logreport(report):
+    if getattr(report, "fixture_perf", None):
+        with open("carried.log", "a") as log:
+            log.write(report.nodeid + "\\n")
+"""
+
+
+@pytest.mark.parametrize("transport", ["spool", "reports"])
+def test_local_workers_send_their_records_once(full_suite: Suite, transport: str) -> None:
+    """A local worker spools each test's fragment and sends its run once, at its end: no
+    report carries a fragment, and the counts are exact. Without a spool (as a remote
+    worker), the reports carry them."""
+    conftest = full_suite.path / "conftest.py"
+    conftest.write_text(conftest.read_text() + COUNT_CARRIERS + TRANSPORTS[transport])
+    result, doc = full_suite.run("-n", "2")
+    result.assert_outcomes(passed=18, skipped=1, errors=4)
+    assert reported(doc, NAMES) == +full_suite.ground_truth()
+    log = full_suite.path / "carried.log"
+    carried = log.read_text().splitlines() if log.exists() else []
+    if transport == "spool":
+        assert carried == []
+    else:  # per test (a test that recorded nothing new carries none), not per worker
+        assert len(set(carried)) > 2 * 2
+
+
+@pytest.mark.parametrize(
+    ("restarts", "transport"),
+    [("0", "spool"), ("1", "spool"), ("0", "reports"),
+     pytest.param("0", "spool fills up", marks=pytest.mark.skipif(
+         not Path("/dev/full").exists() or not Path("/proc/self/fd").is_dir(),
+         reason="needs Linux's /dev/full and /proc/self/fd"))],
+)  # fmt: skip
+def test_crashed_worker_keeps_finished_records(suite: Suite, restarts: str, transport: str) -> None:
     from test_counts import CONFTEST
 
-    suite.pytester.makeconftest(CONFTEST)
+    suite.pytester.makeconftest(CONFTEST + TRANSPORTS[transport])
     suite.pytester.makepyfile(test_crash=CRASH_TESTS)
-    result, doc = suite.run("-n", "2", f"--max-worker-restart={restarts}")
+    result, doc = suite.run("-n", "2", f"--max-worker-restart={restarts}",
+                            "-W", "always::pytest_fixture_perf.FixturePerfWarning")  # fmt: skip
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed") == 1  # the crashed test
+    if transport == "spool fills up":  # said, once per worker
+        assert str(result.stdout).count("could not write the spool") == 2
     truth = suite.ground_truth()
     assert truth[("setup", "func")] >= 7
     found = reported(doc, {"func", "sess", "mod"})
@@ -219,7 +291,7 @@ def test_wait(summary_when, work, worker_id):
 
 def test_workers_without_shared_storage_are_exact(full_suite: Suite, tmp_path: Path) -> None:
     """Workers on an rsynced copy (like remote ones) with the live store off: only the
-    test reports and workeroutput carry the data, and it is still exact."""
+    workers' spools and workeroutput carry the data, and it is still exact."""
     chdir = tmp_path / "elsewhere"
     chdir.mkdir()
     result, doc = full_suite.run(
@@ -338,10 +410,10 @@ def test_remote_socket_workers_are_exact(
 
 
 def test_a_garbled_fragment_is_left_out_with_a_warning(suite: Suite) -> None:
-    """Another plugin spoils what a worker attached to one report (here on the controller,
-    before the plugin reads it): the controller leaves that fragment (that test's records)
-    out, says so, and the tests' outcomes do not change. The worker's later fragments are
-    not affected."""
+    """Another plugin spoils what a worker (without a spool, as a remote one) attached to
+    one report (here on the controller, before the plugin reads it): the controller leaves
+    that fragment (that test's records) out, says so, and the tests' outcomes do not
+    change. The worker's later fragments are not affected."""
     suite.pytester.makeconftest(
         """
 import pytest
@@ -355,6 +427,7 @@ def pytest_runtest_logreport(report):
 def f():
     pass
 """
+        + NO_SPOOL
     )
     suite.pytester.makepyfile("def test_a(f): pass\ndef test_b(f): pass\ndef test_c(f): pass")
     result, doc = suite.run("-n", "1", "-W", "always::pytest_fixture_perf.FixturePerfWarning")

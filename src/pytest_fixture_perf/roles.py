@@ -7,13 +7,14 @@ hooks) and the plugin object forwards the session's end to it.
 * :class:`Serial` runs the tests and reports: it records into its run, and at the end
   writes the reports.
 * :class:`Worker` runs tests for a controller: it records into its run and, at the end of
-  each test, attaches what the run gained since the last test (a *fragment* of the run
-  format) to the test's teardown report (and to its setup report when that set up a
-  fixture cached across tests); at its end, the rest goes into
-  ``workeroutput``. It also publishes its tallies to the live store that local workers
-  share.
-* :class:`Controller` runs no test: it merges its workers' fragments into its run, notes
-  crashed workers, and at the end writes the reports.
+  each test (and after a setup that set up a fixture cached across tests), takes what the
+  run gained since (a *fragment* of the run format). A local worker appends it to its
+  spool file (``store/spool.py``) and sends its whole run at its end in ``workeroutput``;
+  a remote one attaches it to the test's report and sends the rest at its end. It also
+  publishes its tallies to the live store that local workers share.
+* :class:`Controller` runs no test: it merges its workers' fragments into its run (reading
+  the spool of a local worker that ended without its last fragment), notes crashed
+  workers, and at the end writes the reports.
 
 A fragment is taken from a mark (row counts) up to now and the mark is then moved, so
 asking for a summary, which moves the recorder's buffer into the run, can neither drop nor
@@ -44,8 +45,9 @@ from .report.summary import build_summary
 if TYPE_CHECKING:
     from .model.insights import Insight
     from .model.intake import Intake
-    from .store import live
+    from .store.folder import RunFolder
     from .store.live import LiveWriter
+    from .store.spool import SpoolWriter
     from .verdict import Verdict
 
 # What a run needs only in some roles or at its end (the live store's SQLite, the
@@ -427,7 +429,7 @@ class Serial(Local, Reporting):
 
 
 class Worker(Local):
-    """An xdist worker: ships each test's fragment on its teardown report."""
+    """An xdist worker: each test's fragment goes to its spool, or on its teardown report."""
 
     name = "worker"
 
@@ -435,7 +437,18 @@ class Worker(Local):
         workerinput: dict[str, Any] = config.workerinput  # type: ignore[attr-defined]
         super().__init__(config, options, str(workerinput["workerid"]))
         self.totals = Totals(self.run, track_changes=True)
-        self._shipped = Mark()
+        self._shipped = Mark()  # sent to the controller up to here
+        self._spooled = Mark()  # in the spool up to here
+        self.spool: SpoolWriter | None = None
+        spool_path = workerinput.get(wire.SPOOL_PATH_KEY)
+        if spool_path:
+            from .store.spool import SpoolWriter
+
+            try:
+                self.spool = SpoolWriter(Path(spool_path))
+            except OSError as exc:
+                warn(f"no spool {spool_path} ({exc.strerror or exc}): this worker sends "
+                     "its records with each test's report")  # fmt: skip
         self.live: LiveWriter | None = None
         path = workerinput.get(wire.LIVE_PATH_KEY)
         if path:
@@ -448,17 +461,43 @@ class Worker(Local):
             except (sqlite3.Error, OSError, LiveError) as exc:
                 self._live_failed(exc)
 
-    def _fragment(self, *, final: bool = False) -> str | None:
-        """What the run gained since the last fragment, as JSON (None when nothing). The
-        first and the last fragment also say all that is known of this worker."""
+    def _fragment(self, since: Mark, *, final: bool = False) -> tuple[str | None, Mark]:
+        """What the run gained since ``since``, as JSON (None when nothing), and the mark
+        the next fragment starts from. The first and the last fragment of a series also
+        say all that is known of this worker."""
         self.recorder.flush()
         fragment = self.run.fragment(
-            self._shipped, sender=self.worker.id, full_workers=final or self._shipped == Mark()
+            since, sender=self.worker.id, full_workers=final or since == Mark()
         )
         if fragment is None:
-            return None
-        self._shipped = self.run.mark()
-        return dumps_compact(fragment)
+            return None, since
+        return dumps_compact(fragment), self.run.mark()
+
+    def _hand_on(self, report: pytest.TestReport) -> None:
+        """This test's fragment: appended to the spool, or else attached to ``report``."""
+        if self.spool is not None:
+            blob, mark = self._fragment(self._spooled)
+            try:
+                if blob is not None:
+                    self.spool.append(blob)
+            except OSError as exc:
+                self._spool_failed(exc)  # the report carries it all, from the start
+            else:
+                self._spooled = mark
+                return
+        blob, self._shipped = self._fragment(self._shipped)
+        if blob is not None:
+            setattr(report, wire.REPORT_ATTRIBUTE, blob)
+
+    def _spool_failed(self, exc: OSError) -> None:
+        """From now on every fragment goes on a report, the first one with all that was
+        recorded (the controller then leaves the spool unread)."""
+        spool, self.spool = self.spool, None
+        assert spool is not None
+        with contextlib.suppress(OSError):
+            spool.close()
+        warn(f"could not write the spool {spool.path} ({exc.strerror or exc}): this worker sends "
+             "its records with each test's report from now on")  # fmt: skip
 
     @pytest.hookimpl(tryfirst=True)  # before xdist sends the report on
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -473,18 +512,22 @@ class Worker(Local):
             return
         self.recorder.shared_setup = False
         try:
-            blob = self._fragment()
+            self._hand_on(report)
         except Exception as exc:
             self.recorder.disable(exc)
             return
-        if blob is not None:
-            setattr(report, wire.REPORT_ATTRIBUTE, blob)
         self.publish_live()
 
     def finish(self, session: pytest.Session, exitstatus: int) -> None:
         self.close_worker()
         workeroutput: dict[str, Any] = self.config.workeroutput  # type: ignore[attr-defined]
-        workeroutput[wire.WORKEROUTPUT_KEY] = self._fragment(final=True)
+        workeroutput[wire.WORKEROUTPUT_KEY], self._shipped = self._fragment(
+            self._shipped, final=True
+        )
+        if self.spool is not None:
+            with contextlib.suppress(OSError):
+                self.spool.close()
+            self.spool = None
         if self.live is not None:
             import sqlite3
 
@@ -553,25 +596,44 @@ class Controller(Reporting):
         from .model.intake import Intake
 
         self.intake: Intake = Intake(self.run)  # workers' fragments, merged in batches
-        self.live_folder: live.RunFolder | None = None
+        self.folder: RunFolder | None = None  # shared with local workers
+        #: Local workers' spools, until their last fragment came (or their reports carry
+        #: their fragments): read for those that end without it.
+        self.spools: dict[str, Path] = {}
         self._worker_count = 0
         self._selection: dict[str, Any] = {}
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
-        self.run.worker(node.gateway.id)
+        wid = node.gateway.id
+        self.run.worker(wid)
         self._worker_count = int(node.workerinput.get("workercount", 0))
-        if not (self.options.live and node.gateway.spec.popen):
+        if not node.gateway.spec.popen:
             return  # remote workers share no filesystem with us
+        from .store.folder import RunFolder
+        from .store.spool import path_for
+
+        try:
+            if self.folder is None:
+                self.folder = RunFolder()
+        except OSError as exc:
+            self.options = self.options.replaced(live=False)
+            warn(f"no per-run folder ({exc.strerror or exc}): workers send their records "
+                 "with each test's report, and there is no live view across workers")  # fmt: skip
+            return
+        self.spools[wid] = path_for(self.folder.path, wid)
+        node.workerinput[wire.SPOOL_PATH_KEY] = str(self.spools[wid])
+        if not self.options.live:
+            return
         import sqlite3
 
         from .store import live
 
         try:
-            if self.live_folder is None:
-                self.live_folder = live.RunFolder()
-                live.create(self.live_folder.path)
-            node.workerinput[wire.LIVE_PATH_KEY] = str(self.live_folder.path / live.FILENAME)
+            path = self.folder.path / live.FILENAME
+            if not path.exists():
+                live.create(self.folder.path)
+            node.workerinput[wire.LIVE_PATH_KEY] = str(path)
         except (OSError, sqlite3.Error) as exc:
             self.options = self.options.replaced(live=False)
             warn(f"no live view across workers: {type(exc).__name__}: {exc}")
@@ -585,6 +647,10 @@ class Controller(Reporting):
         blob = getattr(report, wire.REPORT_ATTRIBUTE, None)
         if blob is not None:
             setattr(report, wire.REPORT_ATTRIBUTE, None)  # never counted twice
+            # its worker sends its fragments this way (it has no spool, or could not write
+            # it): its spool is not read (xdist names a report's worker in ``node``)
+            gateway = getattr(getattr(report, "node", None), "gateway", None)
+            self.spools.pop(str(getattr(gateway, "id", "")), None)
             self._ingest(blob)
 
     @pytest.hookimpl(optionalhook=True)
@@ -593,10 +659,23 @@ class Controller(Reporting):
         output = getattr(node, "workeroutput", None)
         if error is not None or output is None:
             worker.lost = str(error or "no output received")
-        if output:
-            blob = output.get(wire.WORKEROUTPUT_KEY)
-            if blob is not None:
-                self._ingest(blob)
+        blob = output.get(wire.WORKEROUTPUT_KEY) if output else None
+        spool = self.spools.pop(worker.id, None)
+        if blob is not None:
+            self._ingest(blob)
+        elif spool is not None:  # it ended without its last fragment: what it spooled
+            self._read_spool(spool)
+
+    def _read_spool(self, path: Path) -> None:
+        from .store.spool import read
+
+        try:
+            fragments = read(path)
+        except OSError as exc:
+            warn(f"could not read the spool {path}: {exc.strerror or exc}")
+            return
+        for fragment in fragments:
+            self._ingest(fragment)
 
     def _ingest(self, blob: object) -> None:
         if isinstance(blob, str):
@@ -625,13 +704,16 @@ class Controller(Reporting):
         }
 
     def finish(self, session: pytest.Session, exitstatus: int) -> None:
+        for spool in self.spools.values():  # workers that never said they were down
+            self._read_spool(spool)
+        self.spools.clear()
         self._merge()
         for worker in self.run.workers:  # started, and neither finished nor said lost
             if not worker.finished and worker.lost is None:
                 worker.lost = "no final report: the run was interrupted, or the worker hung"
         super().finish(session, exitstatus)
-        if self.live_folder is not None:
-            self.live_folder.remove()
+        if self.folder is not None:
+            self.folder.remove()
 
 
 def detect(config: pytest.Config) -> type[Role]:

@@ -1,14 +1,17 @@
 """Everything that crosses between an xdist controller and its workers, named once.
 
-Only plain data crosses: JSON strings of the run format (``model.run``) and a file path.
+Only plain data crosses: JSON strings of the run format (``model.run``) and file paths.
 
-* ``REPORT_ATTRIBUTE``: on a worker's teardown report of a test (and on its setup report
-  when that set up a fixture cached across tests), the fragment of the run (fixture
-  events, test run, uses) recorded since the previous fragment, as JSON.
+* ``REPORT_ATTRIBUTE``: on a remote worker's teardown report of a test (and on its setup
+  report when that set up a fixture cached across tests), the fragment of the run (fixture
+  events, test run, uses) recorded since the previous fragment, as JSON. A local worker
+  appends the same fragments to its spool file instead (``store/spool.py``), which the
+  controller reads only if the worker ends without its last fragment.
 * ``WORKEROUTPUT_KEY``: in a worker's ``workeroutput``, the last fragment: what was recorded
-  after its last report, and the worker's final state (finished, tracking error, open
-  setups).
+  after its last report (for a local worker: its whole run), and the worker's final state
+  (finished, tracking error, open setups).
 * ``LIVE_PATH_KEY``: in a local worker's ``workerinput``, the path of the live store.
+* ``SPOOL_PATH_KEY``: in a local worker's ``workerinput``, the path of its spool file.
 * ``FORKED_ATTRIBUTE``: on a test report made in a child process of pytest-forked
   (``--forked``), what the child recorded during that phase, as a stand-alone document of
   the run format (JSON; empty when nothing), for the process that forked it.
@@ -21,4 +24,5 @@ from typing import Final
 REPORT_ATTRIBUTE: Final = "fixture_perf"
 WORKEROUTPUT_KEY: Final = "fixture_perf"
 LIVE_PATH_KEY: Final = "fixture_perf_live"
+SPOOL_PATH_KEY: Final = "fixture_perf_spool"
 FORKED_ATTRIBUTE: Final = "fixture_perf_forked"

@@ -84,7 +84,7 @@ def test_a_worker_dying_loses_no_completed_test(
     for key in set(found) | {k for k in truth if k[1] in NAMES}:
         assert found[key] <= truth[key], (key, found, truth)  # nothing invented
     # what is missing is at most the function-scoped records of the test the worker died
-    # in (they were to go with its teardown report): func's setup and, dying in the
+    # in (they were to go at its end): func's setup and, dying in the
     # teardown, its teardown
     missing = sum(truth[k] - found[k] for k in truth if k[1] in NAMES)
     assert missing <= 2, (found, truth)

@@ -1,12 +1,14 @@
 """The live whole-run view: one SQLite file (WAL) shared by the local xdist workers.
 
-The controller makes a per-run directory and hands its path to popen workers through
-``workerinput``. Each worker keeps its run's :class:`~pytest_fixture_perf.model.Totals` and,
-between tests (never inside a timed region), at most every ``WRITE_INTERVAL`` seconds and
-whenever a test asks for the summary, replaces its rows for the definitions whose tallies
-changed, in one transaction. Readers only touch those pre-aggregated rows (one per worker
-and definition), and incrementally: each read fetches only the rows written since the
-previous one, and re-merges only the definitions they belong to.
+The controller makes a per-run folder (``folder.py``) and hands the store's path to popen
+workers through ``workerinput``. Each worker keeps its run's
+:class:`~pytest_fixture_perf.model.Totals` and, between tests (never inside a timed
+region), at most every ``WRITE_INTERVAL`` seconds (less often if writing would take over
+``MAX_SHARE`` of its time) and whenever a test asks for the summary, replaces its rows for
+the definitions whose tallies changed, in one transaction. Readers only touch those
+pre-aggregated rows (one per worker and definition), and incrementally: each read fetches
+only the rows written since the previous one, and re-merges only the definitions they
+belong to.
 
 A row holds a definition (its fields) and its tally on one worker (``Tally.FIELDS``, and
 the setups per effective scope); the file carries the run format's version (``PRAGMA
@@ -15,15 +17,9 @@ user_version``) and is refused under another one.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
-import shutil
-import signal
 import sqlite3
-import tempfile
-import threading
-import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -33,7 +29,11 @@ from ..model.run import FORMAT_VERSION, SCOPES, Definition
 from ..model.totals import Entry, Tally, merged
 
 FILENAME = "live.sqlite"
-WRITE_INTERVAL = 0.25  # seconds between a worker's writes while tests run
+WRITE_INTERVAL = 0.25  # seconds between a worker's writes while tests run, at least
+#: The most of a worker's time its writes may take: after a write that took ``d`` seconds,
+#: the next one waits ``d / MAX_SHARE`` if that is longer (a slow disk, or a machine slowed
+#: down, as under valgrind, gets fewer writes rather than slower tests).
+MAX_SHARE = 0.005
 BUSY_TIMEOUT_MS = 10_000
 
 _COLUMNS = ("worker", "key", "name", "path", "line", "scope", *Tally.FIELDS,
@@ -101,83 +101,6 @@ def connect(path: Path) -> sqlite3.Connection:
     return connection
 
 
-#: The live store's per-run folders in the temporary directory: ``fixture-perf-<pid>-*``,
-#: ``<pid>`` the controller's.
-PREFIX = "fixture-perf-"
-
-
-class RunFolder:
-    """The live store's per-run folder, owned by the controller and named after it.
-
-    Made after removing the folders of controllers that are gone (killed before they could
-    remove theirs); removed at the run's end, and on SIGTERM (a CI job cancelled) just
-    before the process ends as it would have. The handler is only installed where SIGTERM
-    has its default action: a handler of the user's, or an ignored signal, stays theirs.
-    """
-
-    def __init__(self) -> None:
-        remove_stale(Path(tempfile.gettempdir()))
-        self.path = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
-        self._handles_sigterm = False
-        if threading.current_thread() is threading.main_thread():
-            with contextlib.suppress(ValueError, OSError):
-                if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-                    signal.signal(signal.SIGTERM, self._on_sigterm)
-                    self._handles_sigterm = True
-
-    def _on_sigterm(self, signum: int, frame: object) -> None:
-        self.remove()  # restores the default action
-        os.kill(os.getpid(), signal.SIGTERM)
-
-    def remove(self) -> None:
-        if self._handles_sigterm:
-            self._handles_sigterm = False
-            with contextlib.suppress(ValueError, OSError):
-                if signal.getsignal(signal.SIGTERM) == self._on_sigterm:
-                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        shutil.rmtree(self.path, ignore_errors=True)
-
-
-#: Seconds a folder must have been left alone before it may be removed (a controller in
-#: another PID namespace sharing ``/tmp`` looks gone, but its workers write all the time).
-QUIET = 60.0
-
-
-def remove_stale(tmpdir: Path, *, quiet: float = QUIET) -> list[Path]:
-    """Remove the per-run folders whose controller process is gone and which nothing has
-    written for ``quiet`` seconds; the folders removed."""
-    removed: list[Path] = []
-    try:
-        candidates = [p for p in tmpdir.iterdir() if p.name.startswith(PREFIX)]
-    except OSError:
-        return removed
-    for folder in candidates:
-        pid_text = folder.name[len(PREFIX) :].partition("-")[0]
-        if not pid_text.isdigit() or _alive(int(pid_text)) or not folder.is_dir():
-            continue
-        try:
-            if folder.is_symlink() or folder.stat().st_uid != os.getuid():
-                continue  # never another user's, never through a link
-            latest = max([folder.stat().st_mtime, *(p.stat().st_mtime for p in folder.iterdir())])
-        except OSError:
-            continue  # removed meanwhile, or unreadable: leave it
-        if time.time() - latest < quiet:
-            continue
-        shutil.rmtree(folder, ignore_errors=True)
-        removed.append(folder)
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, OSError):
-        return True  # another user's process, or cannot tell: keep
-    return True
-
-
 def create(directory: Path) -> Path:
     """Create the live store in ``directory`` (controller side); return its path."""
     path = directory / FILENAME
@@ -208,12 +131,12 @@ class LiveWriter:
             "INSERT OR REPLACE INTO workers (worker, pid, started_at) VALUES (?, ?, ?)",
             (worker, os.getpid(), CLOCK.wall()),
         )
-        self._last_write = -WRITE_INTERVAL
+        self._next_write = 0  # perf_counter_ns
         self._reader = LiveReader(self._connection)
 
     def due(self) -> bool:
         """Whether the throttle allows a write now."""
-        return CLOCK.perf_ns() / 1e9 - self._last_write >= WRITE_INTERVAL
+        return CLOCK.perf_ns() >= self._next_write
 
     def publish(self, rows: Iterable[tuple[Definition, Tally]], *, finished: bool = False) -> None:
         """Replace this worker's rows for ``rows``' definitions, in one transaction under a
@@ -223,7 +146,7 @@ class LiveWriter:
         ]
         if not values and not finished:
             return  # nothing to publish: no transaction, no new version
-        self._last_write = CLOCK.perf_ns() / 1e9
+        start = CLOCK.perf_ns()
         connection = self._connection
         connection.execute("BEGIN IMMEDIATE")
         try:
@@ -247,6 +170,10 @@ class LiveWriter:
         except BaseException:
             connection.execute("ROLLBACK")
             raise
+        finally:
+            end = CLOCK.perf_ns()
+            wait = max(WRITE_INTERVAL, (end - start) / 1e9 / MAX_SHARE)
+            self._next_write = end + int(wait * 1e9)
 
     def read(self) -> LiveView:
         """The whole run so far: tallies merged over workers, and the workers' states."""
