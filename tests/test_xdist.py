@@ -68,7 +68,7 @@ def pytest_configure_node(node):
     del node.workerinput["fixture_perf_spool"]
 """
 
-#: The disk under a worker's spool fills up after its third test: its writes fail (ENOSPC),
+#: The disk under a worker's spool fills up after its first test: its writes fail (ENOSPC),
 #: the spool's file descriptor made to point at /dev/full.
 SPOOL_FILLS_UP = """
 import os
@@ -78,7 +78,7 @@ _tests = []
 def pytest_runtest_setup(item):
     _tests.append(item)
     spool = getattr(item.config, "workerinput", {}).get("fixture_perf_spool")
-    if len(_tests) == 3 and spool:
+    if len(_tests) == 2 and spool:
         full = os.open("/dev/full", os.O_WRONLY)
         for name in os.listdir("/proc/self/fd"):
             try:
@@ -139,8 +139,8 @@ def test_crashed_worker_keeps_finished_records(suite: Suite, restarts: str, tran
                             "-W", "always::pytest_fixture_perf.FixturePerfWarning")  # fmt: skip
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed") == 1  # the crashed test
-    if transport == "spool fills up":  # said, once per worker
-        assert str(result.stdout).count("could not write the spool") == 2
+    if transport == "spool fills up":  # said, once by each worker that ran a second test
+        assert 1 <= str(result.stdout).count("could not write the spool") <= 2
     truth = suite.ground_truth()
     assert truth[("setup", "func")] >= 7
     found = reported(doc, {"func", "sess", "mod"})

@@ -7,13 +7,13 @@ hooks) and the plugin object forwards the session's end to it.
 * :class:`Serial` runs the tests and reports: it records into its run, and at the end
   writes the reports.
 * :class:`Worker` runs tests for a controller: it records into its run and, at the end of
-  each test (and after a setup that set up a fixture cached across tests), takes what the
-  run gained since (a *fragment* of the run format). A local worker appends it to its
-  spool file (``store/spool.py``) and sends its whole run at its end in ``workeroutput``;
-  a remote one attaches it to the test's report and sends the rest at its end. It also
-  publishes its tallies to the live store that local workers share.
-* :class:`Controller` runs no test: it merges its workers' fragments into its run (reading
-  the spool of a local worker that ended without its last fragment), notes crashed
+  each test (and after a setup that set up a fixture cached across tests), hands on what
+  the run gained since: a local worker appends it to its spool file (``store/spool.py``);
+  a remote one attaches it to the test's report as a *fragment* of the run format. At its
+  end the rest, and its final state, go into ``workeroutput``. It also publishes its
+  tallies to the live store that local workers share.
+* :class:`Controller` runs no test: it merges what its workers hand on into its run (a
+  local worker's spool when the worker is down, finished or crashed), notes crashed
   workers, and at the end writes the reports.
 
 A fragment is taken from a mark (row counts) up to now and the mark is then moved, so
@@ -429,7 +429,7 @@ class Serial(Local, Reporting):
 
 
 class Worker(Local):
-    """An xdist worker: each test's fragment goes to its spool, or on its teardown report."""
+    """An xdist worker: each test's records go to its spool, or on its teardown report."""
 
     name = "worker"
 
@@ -437,8 +437,7 @@ class Worker(Local):
         workerinput: dict[str, Any] = config.workerinput  # type: ignore[attr-defined]
         super().__init__(config, options, str(workerinput["workerid"]))
         self.totals = Totals(self.run, track_changes=True)
-        self._shipped = Mark()  # sent to the controller up to here
-        self._spooled = Mark()  # in the spool up to here
+        self._sent = Mark()  # handed on (to the spool, or on reports) up to here
         self.spool: SpoolWriter | None = None
         spool_path = workerinput.get(wire.SPOOL_PATH_KEY)
         if spool_path:
@@ -461,31 +460,30 @@ class Worker(Local):
             except (sqlite3.Error, OSError, LiveError) as exc:
                 self._live_failed(exc)
 
-    def _fragment(self, since: Mark, *, final: bool = False) -> tuple[str | None, Mark]:
-        """What the run gained since ``since``, as JSON (None when nothing), and the mark
-        the next fragment starts from. The first and the last fragment of a series also
-        say all that is known of this worker."""
+    def _fragment(self, *, final: bool = False) -> str | None:
+        """What the run gained since the last hand-on, as JSON (None when nothing). The
+        first and the last fragment of a series also say all that is known of this
+        worker."""
         self.recorder.flush()
         fragment = self.run.fragment(
-            since, sender=self.worker.id, full_workers=final or since == Mark()
+            self._sent, sender=self.worker.id, full_workers=final or self._sent == Mark()
         )
         if fragment is None:
-            return None, since
-        return dumps_compact(fragment), self.run.mark()
+            return None
+        self._sent = self.run.mark()
+        return dumps_compact(fragment)
 
     def _hand_on(self, report: pytest.TestReport) -> None:
-        """This test's fragment: appended to the spool, or else attached to ``report``."""
+        """What the run gained since the last hand-on: appended to the spool, or else
+        attached to ``report`` as a fragment."""
         if self.spool is not None:
-            blob, mark = self._fragment(self._spooled)
+            self.recorder.flush()
             try:
-                if blob is not None:
-                    self.spool.append(blob)
-            except OSError as exc:
-                self._spool_failed(exc)  # the report carries it all, from the start
-            else:
-                self._spooled = mark
+                self._sent = self.spool.append(self.run, self._sent)
                 return
-        blob, self._shipped = self._fragment(self._shipped)
+            except OSError as exc:
+                self._spool_failed(exc)
+        blob = self._fragment()
         if blob is not None:
             setattr(report, wire.REPORT_ATTRIBUTE, blob)
 
@@ -494,6 +492,7 @@ class Worker(Local):
         recorded (the controller then leaves the spool unread)."""
         spool, self.spool = self.spool, None
         assert spool is not None
+        self._sent = Mark()
         with contextlib.suppress(OSError):
             spool.close()
         warn(f"could not write the spool {spool.path} ({exc.strerror or exc}): this worker sends "
@@ -521,9 +520,7 @@ class Worker(Local):
     def finish(self, session: pytest.Session, exitstatus: int) -> None:
         self.close_worker()
         workeroutput: dict[str, Any] = self.config.workeroutput  # type: ignore[attr-defined]
-        workeroutput[wire.WORKEROUTPUT_KEY], self._shipped = self._fragment(
-            self._shipped, final=True
-        )
+        workeroutput[wire.WORKEROUTPUT_KEY] = self._fragment(final=True)
         if self.spool is not None:
             with contextlib.suppress(OSError):
                 self.spool.close()
@@ -597,8 +594,8 @@ class Controller(Reporting):
 
         self.intake: Intake = Intake(self.run)  # workers' fragments, merged in batches
         self.folder: RunFolder | None = None  # shared with local workers
-        #: Local workers' spools, until their last fragment came (or their reports carry
-        #: their fragments): read for those that end without it.
+        #: Local workers' spools, read when their worker is down (left unread for a worker
+        #: whose reports carry its fragments).
         self.spools: dict[str, Path] = {}
         self._worker_count = 0
         self._selection: dict[str, Any] = {}
@@ -659,23 +656,29 @@ class Controller(Reporting):
         output = getattr(node, "workeroutput", None)
         if error is not None or output is None:
             worker.lost = str(error or "no output received")
-        blob = output.get(wire.WORKEROUTPUT_KEY) if output else None
         spool = self.spools.pop(worker.id, None)
-        if blob is not None:
+        if spool is not None:  # what it recorded, up to its last test
+            self._read_spool(worker.id, spool)
+        blob = output.get(wire.WORKEROUTPUT_KEY) if output else None
+        if blob is not None:  # the rest, and its final state
             self._ingest(blob)
-        elif spool is not None:  # it ended without its last fragment: what it spooled
-            self._read_spool(spool)
 
-    def _read_spool(self, path: Path) -> None:
+    def _read_spool(self, worker: str, path: Path) -> None:
         from .store.spool import read
 
         try:
-            fragments = read(path)
+            document, problem = read(path, worker)
         except OSError as exc:
             warn(f"could not read the spool {path}: {exc.strerror or exc}")
             return
-        for fragment in fragments:
-            self._ingest(fragment)
+        if problem is not None:
+            self.intake.errors.append(problem)
+        if document is not None:
+            try:
+                self.intake.add(document)
+            except FormatError as exc:
+                self.intake.errors.append(FormatError(f"spool {path}: {exc}"))
+            self.intake.merge()  # one worker's whole run: not held with the next one's
 
     def _ingest(self, blob: object) -> None:
         if isinstance(blob, str):
@@ -704,8 +707,8 @@ class Controller(Reporting):
         }
 
     def finish(self, session: pytest.Session, exitstatus: int) -> None:
-        for spool in self.spools.values():  # workers that never said they were down
-            self._read_spool(spool)
+        for wid, spool in self.spools.items():  # workers never said to be down
+            self._read_spool(wid, spool)
         self.spools.clear()
         self._merge()
         for worker in self.run.workers:  # started, and neither finished nor said lost

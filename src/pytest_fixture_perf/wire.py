@@ -5,11 +5,11 @@ Only plain data crosses: JSON strings of the run format (``model.run``) and file
 * ``REPORT_ATTRIBUTE``: on a remote worker's teardown report of a test (and on its setup
   report when that set up a fixture cached across tests), the fragment of the run (fixture
   events, test run, uses) recorded since the previous fragment, as JSON. A local worker
-  appends the same fragments to its spool file instead (``store/spool.py``), which the
-  controller reads only if the worker ends without its last fragment.
+  appends the same records to its spool file instead (``store/spool.py``), which the
+  controller reads when the worker is down.
 * ``WORKEROUTPUT_KEY``: in a worker's ``workeroutput``, the last fragment: what was recorded
-  after its last report (for a local worker: its whole run), and the worker's final state
-  (finished, tracking error, open setups).
+  after its last report or spool record, and the worker's final state (finished, tracking
+  error, open setups).
 * ``LIVE_PATH_KEY``: in a local worker's ``workerinput``, the path of the live store.
 * ``SPOOL_PATH_KEY``: in a local worker's ``workerinput``, the path of its spool file.
 * ``FORKED_ATTRIBUTE``: on a test report made in a child process of pytest-forked
