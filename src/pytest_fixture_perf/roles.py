@@ -597,6 +597,7 @@ class Controller(Reporting):
         #: Local workers' spools, read when their worker is down (left unread for a worker
         #: whose reports carry its fragments).
         self.spools: dict[str, Path] = {}
+        self._spool_count = 0
         self._worker_count = 0
         self._selection: dict[str, Any] = {}
 
@@ -618,7 +619,8 @@ class Controller(Reporting):
             warn(f"no per-run folder ({exc.strerror or exc}): workers send their records "
                  "with each test's report, and there is no live view across workers")  # fmt: skip
             return
-        self.spools[wid] = path_for(self.folder.path, wid)
+        self._spool_count += 1
+        self.spools[wid] = path_for(self.folder.path, self._spool_count)
         node.workerinput[wire.SPOOL_PATH_KEY] = str(self.spools[wid])
         if not self.options.live:
             return

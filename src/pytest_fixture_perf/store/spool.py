@@ -35,8 +35,10 @@ from typing import Any, Final
 
 from ..model.run import FORMAT_VERSION, TABLES, FormatError, Mark, Run, dumps_compact, typecode
 
-#: The spool of worker ``{worker}`` in the per-run folder.
-FILENAME: Final = "spool-{worker}.bin"
+#: The spool of the ``{number}``-th worker the controller started, in the per-run folder
+#: (numbered: a gateway id is the user's to choose, ``--tx=popen//id=...``, and is no
+#: file name).
+FILENAME: Final = "spool-{number}.bin"
 
 _FRAME: Final = struct.Struct("<II")
 
@@ -60,8 +62,8 @@ _FLAGS: Final = (
 )  # fmt: skip
 
 
-def path_for(folder: Path, worker: str) -> Path:
-    return folder / FILENAME.format(worker=worker)
+def path_for(folder: Path, number: int) -> Path:
+    return folder / FILENAME.format(number=number)
 
 
 class SpoolWriter:
