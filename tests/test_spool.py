@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import json
 import tempfile
+from array import array
 from pathlib import Path
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from pytest_fixture_perf.model import FormatError, Run, Worker
 from pytest_fixture_perf.model.intake import Intake
-from pytest_fixture_perf.model.run import Mark
-from pytest_fixture_perf.store.spool import SpoolWriter, read
+from pytest_fixture_perf.model.run import TABLES, Mark, typecode
+from pytest_fixture_perf.store.spool import SpoolReader, SpoolWriter
 from test_model import SETTINGS, Row, build, facts, held, rows_strategy
 
 
@@ -38,10 +40,16 @@ def spooled(path: Path, rows: list[Row], cuts: list[int]) -> tuple[Run, list[lis
     return source, records
 
 
-def merged(document: dict[str, object] | None, *more: str) -> Run:
+def read(path: Path, sender: str, chunk: int = 4096) -> tuple[list[Any], FormatError | None]:
+    """A spool's documents (``chunk`` records each at most) and what ended the reading."""
+    reader = SpoolReader(path, sender, chunk)
+    return [reader.document(records) for records in reader], reader.problem
+
+
+def merged(documents: list[Any], *more: str) -> Run:
     target = Run()
     intake = Intake(target)
-    if document is not None:
+    for document in documents:
         intake.add(document)
     for text in more:
         intake.add_json(text)
@@ -59,12 +67,12 @@ def test_a_spool_reads_back_as_the_run(rows: list[Row], data: st.DataObject) -> 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "spool.bin"
         source, _ = spooled(path, rows[: cuts[-1]] if cuts else [], cuts)
-        document, problem = read(path, "gw0")
+        documents, problem = read(path, "gw0", chunk=data.draw(st.integers(1, 3)))
     mark = source.mark()
     source.absorb(build(rows[cuts[-1] if cuts else 0 :]).to_dict())  # after the last record
     last = source.fragment(mark, sender="gw0", full_workers=True)
     assert problem is None
-    target = merged(document, *([json.dumps(last)] if last else []))
+    target = merged(documents, *([json.dumps(last)] if last else []))
     assert held(target) == facts(rows)
     assert target == source
 
@@ -81,32 +89,72 @@ def test_a_spool_cut_anywhere_keeps_its_whole_records(tmp_path: Path) -> None:
     ends, cut = [], tmp_path / "cut.bin"
     for size in range(len(data) + 1):
         cut.write_bytes(data[:size])
-        document, problem = read(cut, "gw0")
+        documents, problem = read(cut, "gw0")
         whole = sum(1 for end in ends if end <= size)
         if problem is None and size:
             ends.append(size)  # a record ends here
             whole = len(ends)
         kept: list[Row] = [row for record in records[:whole] for row in record]
-        assert held(merged(document)) == facts(kept), size
+        assert held(merged(documents)) == facts(kept), size
         if problem is not None:
             assert "cut short" in str(problem)
     assert len(ends) == len(records) == 3
     assert ends[-1] == len(data)
 
 
+def framed(header: bytes, body: bytes) -> bytes:
+    """A record as the documented layout frames it: two lengths, the header, the columns."""
+    return len(header).to_bytes(4, "little") + len(body).to_bytes(4, "little") + header + body
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=6,
+)
+headers = st.fixed_dictionaries(
+    {"rows": st.lists(st.integers(0, 2), min_size=3, max_size=3)},
+    optional={key: json_values | st.lists(json_values, max_size=3)
+              for key in ("param_id", "definitions", "tests", "workers")},
+)  # fmt: skip
+
+
+def row_bytes(table: str) -> int:
+    """The bytes of a row of ``table``'s integer columns (from the format's column kinds)."""
+    codes = [typecode(kind) for kind in TABLES[table].values()]
+    return sum(array(code).itemsize for code in codes if code is not None)
+
+
+@st.composite
+def records(draw: st.DrawFn) -> bytes:
+    """Records framed as documented, random headers with columns of the size their rows
+    need, of random bytes."""
+    spool = b""
+    for header in draw(st.lists(headers, min_size=1, max_size=3)):
+        size = sum(n * row_bytes(table) for n, table in zip(header["rows"], TABLES, strict=True))
+        body = draw(st.binary(min_size=size, max_size=size))
+        spool += framed(json.dumps(header).encode(), body)
+    return spool
+
+
 @SETTINGS
 @given(
     st.binary(max_size=200)
-    | st.builds(lambda n, b: n.to_bytes(8, "little") + b, st.integers(0, 2**64 - 1), st.binary())
+    | st.lists(st.tuples(headers, st.binary(max_size=300)), min_size=1, max_size=3).map(
+        lambda records: b"".join(framed(json.dumps(h).encode(), b) for h, b in records)
+    )
+    | records()
 )
 def test_a_damaged_spool_is_refused_in_one_line(data: bytes) -> None:
+    """Random bytes, and records framed as documented whose headers and columns are
+    random: whatever is read is merged or refused with one line, never anything else."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "spool.bin"
         path.write_bytes(data)
-        document, problem = read(path, "gw0")
+        documents, problem = read(path, "gw0", chunk=1)
     errors = [problem] if problem is not None else []
     intake = Intake(Run())
-    if document is not None:
+    for document in documents:
         try:
             intake.add(document)
         except FormatError as exc:
@@ -117,8 +165,13 @@ def test_a_damaged_spool_is_refused_in_one_line(data: bytes) -> None:
         assert "\n" not in str(error)
 
 
-def test_a_spool_that_is_not_there_is_nothing(tmp_path: Path) -> None:
-    assert read(tmp_path / "none.bin", "gw0") == (None, None)
+def test_a_spool_that_is_not_there_cannot_be_read(tmp_path: Path) -> None:
+    try:
+        SpoolReader(tmp_path / "none.bin", "gw0")
+    except FileNotFoundError:
+        pass
+    else:
+        raise AssertionError("a reader of nothing")
 
 
 def test_a_spool_is_never_an_existing_file(tmp_path: Path) -> None:

@@ -409,6 +409,21 @@ def test_remote_socket_workers_are_exact(
     assert doc["run"]["lost_workers"] == {}
 
 
+def test_a_worker_ending_on_a_keyboard_interrupt_is_counted_once(suite: Suite) -> None:
+    """xdist says such a worker is down twice (finished, then lost): its last fragment is
+    taken once, and not refused the second time; the counts equal the suite's log."""
+    from test_counts import CONFTEST
+
+    suite.pytester.makeconftest(CONFTEST)
+    suite.pytester.makepyfile(
+        test_kbi="def test_a(func, sess): pass\ndef test_b(mod): raise KeyboardInterrupt\n"
+    )
+    result, doc = suite.run("-n", "1")
+    assert "keyboard-interrupt" in str(result.stdout)
+    assert "ignored fixture records" not in str(result.stdout)  # (the second copy's refusal)
+    assert reported(doc, {"func", "sess", "mod"}) == +suite.ground_truth()
+
+
 def test_a_garbled_fragment_is_left_out_with_a_warning(suite: Suite) -> None:
     """Another plugin spoils what a worker (without a spool, as a remote one) attached to
     one report (here on the controller, before the plugin reads it): the controller leaves

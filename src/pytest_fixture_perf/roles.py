@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from .model.intake import Intake
     from .store.folder import RunFolder
     from .store.live import LiveWriter
-    from .store.spool import SpoolWriter
+    from .store.spool import SpoolReader, SpoolWriter
     from .verdict import Verdict
 
 # What a run needs only in some roles or at its end (the live store's SQLite, the
@@ -598,6 +598,7 @@ class Controller(Reporting):
         #: whose reports carry its fragments).
         self.spools: dict[str, Path] = {}
         self._spool_count = 0
+        self._outputs_taken: set[str] = set()  # workers whose workeroutput was merged
         self._worker_count = 0
         self._selection: dict[str, Any] = {}
 
@@ -662,25 +663,53 @@ class Controller(Reporting):
         if spool is not None:  # what it recorded, up to its last test
             self._read_spool(worker.id, spool)
         blob = output.get(wire.WORKEROUTPUT_KEY) if output else None
-        if blob is not None:  # the rest, and its final state
-            self._ingest(blob)
+        if blob is not None and worker.id not in self._outputs_taken:  # the rest, its state
+            self._outputs_taken.add(worker.id)  # (xdist says a worker is down twice when
+            self._ingest(blob)  # it ended on a KeyboardInterrupt)
 
     def _read_spool(self, worker: str, path: Path) -> None:
-        from .store.spool import read
+        """Merge a worker's spool, document by document; a document refused is taken
+        record by record, up to the first refused (what follows may depend on it)."""
+        from .store.spool import SpoolReader
 
         try:
-            document, problem = read(path, worker)
+            reader = SpoolReader(path, worker)
+        except FileNotFoundError:
+            return  # the worker never made it (it could not, or never started)
         except OSError as exc:
             warn(f"could not read the spool {path}: {exc.strerror or exc}")
             return
-        if problem is not None:
-            self.intake.errors.append(problem)
-        if document is not None:
-            try:
-                self.intake.add(document)
-            except FormatError as exc:
-                self.intake.errors.append(FormatError(f"spool {path}: {exc}"))
-            self.intake.merge()  # one worker's whole run: not held with the next one's
+        self.intake.merge()  # what came before, so that a refusal is this spool's
+        for records in reader:
+            if self._take(reader, records, path, say=False):
+                continue
+            for record in records:
+                if not self._take(reader, [record], path, say=True):
+                    break
+            break
+        if reader.problem is not None:
+            self.intake.errors.append(reader.problem)
+
+    def _take(self, reader: SpoolReader, records: list[Any], path: Path, *, say: bool) -> bool:
+        """Merge ``records`` of a spool now; False when they are refused (the reason kept
+        in the intake's errors when ``say``)."""
+        document = reader.document(records)
+        before = len(self.intake.errors)
+        try:
+            self.intake.add(document)
+        except FormatError as exc:
+            self.intake.errors.append(exc)
+        self.intake.merge()
+        if len(self.intake.errors) == before:
+            return True
+        reader.refused(document)
+        if say:
+            self.intake.errors[before:] = [
+                FormatError(f"spool {path}: a record refused: {self.intake.errors[before]}")
+            ]
+        else:
+            del self.intake.errors[before:]
+        return False
 
     def _ingest(self, blob: object) -> None:
         if isinstance(blob, str):

@@ -82,6 +82,8 @@ def remove_stale(tmpdir: Path, *, quiet: float = QUIET) -> list[Path]:
 
 
 def _alive(pid: int) -> bool:
+    if os.name != "posix":
+        return True  # os.kill(pid, 0) is no probe on Windows (0 is CTRL_C_EVENT): keep
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

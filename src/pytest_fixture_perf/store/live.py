@@ -146,9 +146,9 @@ class LiveWriter:
         ]
         if not values and not finished:
             return  # nothing to publish: no transaction, no new version
-        start = CLOCK.perf_ns()
         connection = self._connection
         connection.execute("BEGIN IMMEDIATE")
+        start = CLOCK.perf_ns()  # (a wait for another worker's write is not this write's cost)
         try:
             # Writers are serialized by the write lock, so versions follow commit order and
             # a reader that has seen version v has seen every change up to v.

@@ -17,11 +17,12 @@ next test starts:
 * every integer column of each table (``TABLES``' order), the new rows' values as the
   machine's native array bytes (the file never leaves the machine that wrote it).
 
-Making a record costs a few array slices and a small JSON object, about a fifth of a JSON
-fragment (which formats every integer); reading it, a few ``frombytes``. :func:`read`
-turns a spool into one document of the run format, which the controller checks whole
-like any other. A record cut short or malformed ends the reading: what precedes it is
-kept, and the problem is said.
+Making a record costs a few array slices and a small JSON object, less than half of a JSON
+fragment (which formats every integer). :class:`SpoolReader` makes the records into
+documents of the run format, ``CHUNK`` records each, which the controller checks and
+merges one by one like any other. A record cut short or malformed ends the reading; a
+document refused is taken record by record up to the refused one: what precedes is kept,
+and the problem is said.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ import json
 import os
 import struct
 from array import array
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from ..model.run import FORMAT_VERSION, TABLES, FormatError, Mark, Run, dumps_compact, typecode
 
@@ -55,9 +57,10 @@ _STRINGS: Final = {
 assert all(strings in ([], ["param_id"]) for strings in _STRINGS.values())
 
 #: Flags for creating a spool: a new file (never one already there, never through a link),
-#: kept from child processes.
+#: binary (Windows would otherwise write each newline byte as two), kept from child
+#: processes.
 _FLAGS: Final = (
-    os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND
+    os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_BINARY", 0)
     | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 )  # fmt: skip
 
@@ -116,48 +119,106 @@ class SpoolWriter:
             os.close(fd)
 
 
-def read(path: Path, sender: str) -> tuple[dict[str, Any] | None, FormatError | None]:
-    """The spool at ``path`` as one document of the run format, numbered as ``sender``'s
-    run from its start (None when the spool is missing or empty), and what ended the
-    reading early (a record cut short or malformed: the records before it are in the
-    document). ``OSError`` when the file cannot be read."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None, None
-    reading = _Reading(data)
-    problem = None
-    while reading.offset < len(data):
-        try:
-            reading.record()
-        except FormatError as exc:
-            problem = FormatError(f"spool {path}: record at byte {reading.offset}: {exc}")
-            break
-    if not any(reading.counts) and not reading.workers:
-        return None, problem
-    document: dict[str, Any] = {
-        "schema_version": FORMAT_VERSION,
-        "sender": sender,
-        "offsets": [0, 0],
-        "workers": reading.workers,
-        "definitions": reading.definitions,
-        "tests": reading.tests,
-    }
-    for (table, columns), count, parts in zip(
-        TABLES.items(), reading.counts, reading.parts, strict=True
-    ):
-        integers = iter(zip(_INTEGERS[table], parts, strict=True))
-        section: list[Any] = [count]
-        for column in columns:
-            if column == "param_id":
-                section.append(reading.param_ids)
-            else:
-                (_, code), pieces = next(integers)
-                values = array(code)
-                values.frombytes(b"".join(pieces))
-                section.append(values.tolist())
-        document[table] = section
-    return document, problem
+#: Records a document of :class:`SpoolReader` holds at most (a worker's run can be large:
+#: its documents are merged one by one).
+CHUNK: Final = 4096
+
+
+class Record(NamedTuple):
+    """A record's header, checked, and where its columns start."""
+
+    rows: list[int]  # new rows of each table
+    param_ids: list[str | None]
+    definitions: list[Any]
+    tests: list[Any]
+    workers: list[Any]
+    body: int
+
+
+class SpoolReader:
+    """Reads a spool (``OSError`` when it cannot be): iterate for its records in groups of
+    at most ``chunk``; :meth:`document` makes a group into a document of the run format,
+    numbered as ``sender``'s run, continuing the documents made before it. A record cut
+    short or malformed ends the iteration and is said in ``problem``: the records before
+    it are all there is."""
+
+    def __init__(self, path: Path, sender: str, chunk: int = CHUNK) -> None:
+        self.sender = sender
+        self.chunk = chunk
+        self.problem: FormatError | None = None
+        self._path = path
+        self._data = path.read_bytes()
+        self._listed = [0, 0]  # definitions and tests the documents made so far listed
+        self._workers: list[Any] = []
+
+    def __iter__(self) -> Iterator[list[Record]]:
+        data, offset, group = self._data, 0, []
+        while offset < len(data):
+            try:
+                record, end = _record(data, offset)
+            except FormatError as exc:
+                self.problem = FormatError(f"spool {self._path}: record at byte {offset}: {exc}")
+                break
+            group.append(record)
+            offset = end
+            if len(group) == self.chunk:
+                yield group
+                group = []
+        if group:
+            yield group
+
+    def document(self, records: list[Record]) -> dict[str, Any]:
+        """``records`` as one document, numbered after the documents made before it."""
+        data = self._data
+        counts = [0, 0, 0]
+        parts: list[list[list[bytes]]] = [[[] for _ in sizes] for sizes in _SIZES]
+        param_ids: list[str | None] = []
+        definitions: list[Any] = []
+        tests: list[Any] = []
+        for record in records:
+            position = record.body
+            for index, (n, sizes, pieces_of) in enumerate(
+                zip(record.rows, _SIZES, parts, strict=False)
+            ):
+                if n:
+                    counts[index] += n
+                    for item, pieces in zip(sizes, pieces_of, strict=False):
+                        end = position + n * item
+                        pieces.append(data[position:end])
+                        position = end
+            param_ids += record.param_ids
+            definitions += record.definitions
+            tests += record.tests
+            if record.workers:
+                self._workers = record.workers
+        document: dict[str, Any] = {
+            "schema_version": FORMAT_VERSION,
+            "sender": self.sender,
+            "offsets": list(self._listed),
+            "workers": self._workers,
+            "definitions": definitions,
+            "tests": tests,
+        }
+        self._listed[0] += len(definitions)
+        self._listed[1] += len(tests)
+        for (table, columns), count, table_parts in zip(TABLES.items(), counts, parts, strict=True):
+            integers = iter(zip(_INTEGERS[table], table_parts, strict=True))
+            section: list[Any] = [count]
+            for column in columns:
+                if column == "param_id":
+                    section.append(param_ids)
+                else:
+                    (_, code), pieces = next(integers)
+                    values = array(code)
+                    values.frombytes(b"".join(pieces))
+                    section.append(values.tolist())
+            document[table] = section
+        return document
+
+    def refused(self, document: dict[str, Any]) -> None:
+        """``document`` was not taken: the next one is numbered as if it had not been made."""
+        self._listed[0] -= len(document["definitions"])
+        self._listed[1] -= len(document["tests"])
 
 
 #: per table, the bytes of a row of each integer column
@@ -166,68 +227,37 @@ _EVENT_BYTES, _RUN_BYTES, _USE_BYTES = (sum(sizes) for sizes in _SIZES)
 assert list(TABLES) == ["events", "test_runs", "uses"]
 
 
-class _Reading:
-    """A spool being read: what its whole records held so far."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.offset = 0
-        self.counts = [0] * len(TABLES)
-        #: per table, per integer column: the records' bytes
-        self.parts: list[list[list[bytes]]] = [[[] for _ in sizes] for sizes in _SIZES]
-        self.param_ids: list[str | None] = []
-        self.definitions: list[Any] = []
-        self.tests: list[Any] = []
-        self.workers: list[Any] = []
-
-    def record(self) -> None:
-        """Take the record at ``offset`` (all of it or, on FormatError, none of it)."""
-        data, offset = self.data, self.offset
-        if offset + _FRAME.size > len(data):
-            raise FormatError("cut short")
-        text_size, body_size = _FRAME.unpack_from(data, offset)
-        start = offset + _FRAME.size
-        body = start + text_size
-        end = body + body_size
-        if end > len(data):
-            raise FormatError("cut short")
-        try:
-            header = json.loads(data[start:body].decode())
-        except (ValueError, RecursionError) as exc:  # (UnicodeDecodeError is a ValueError)
-            raise FormatError(f"not JSON: {exc}") from None
-        rows = header.get("rows") if type(header) is dict else None
-        if type(rows) is not list or len(rows) != 3:
-            raise FormatError("rows: expected the number of new rows of each table")
-        events, runs, uses = rows
-        if not (type(events) is type(runs) is type(uses) is int and min(rows) >= 0):
-            raise FormatError("rows: expected the number of new rows of each table")
-        if body_size != events * _EVENT_BYTES + runs * _RUN_BYTES + uses * _USE_BYTES:
-            raise FormatError("columns: not as many bytes as the rows need")
-        ids = header.get("param_id")
-        if ids is None:
-            ids = [None] * events
-        definitions = header.get("definitions", [])
-        tests = header.get("tests", [])
-        workers = header.get("workers", [])
-        if (
-            type(ids) is not list or len(ids) != events or type(definitions) is not list
-            or type(tests) is not list or type(workers) is not list
-        ):  # fmt: skip
-            raise FormatError("param_id, definitions, tests and workers are lists")
-        position = body
-        for n, sizes, parts in zip(rows, _SIZES, self.parts, strict=False):
-            if n:
-                for item, pieces in zip(sizes, parts, strict=False):
-                    end_of_column = position + n * item
-                    pieces.append(data[position:end_of_column])
-                    position = end_of_column
-        counts = self.counts
-        counts[0] += events
-        counts[1] += runs
-        counts[2] += uses
-        self.param_ids += ids
-        self.definitions += definitions
-        self.tests += tests
-        if workers:
-            self.workers = workers
-        self.offset = end
+def _record(data: bytes, offset: int) -> tuple[Record, int]:
+    """The record at ``offset``, checked, and the offset of the next one."""
+    if offset + _FRAME.size > len(data):
+        raise FormatError("cut short")
+    text_size, body_size = _FRAME.unpack_from(data, offset)
+    start = offset + _FRAME.size
+    body = start + text_size
+    end = body + body_size
+    if end > len(data):
+        raise FormatError("cut short")
+    try:
+        header = json.loads(data[start:body].decode())
+    except (ValueError, RecursionError) as exc:  # (UnicodeDecodeError is a ValueError)
+        raise FormatError(f"not JSON: {exc}") from None
+    rows = header.get("rows") if type(header) is dict else None
+    if type(rows) is not list or len(rows) != 3:
+        raise FormatError("rows: expected the number of new rows of each table")
+    events, runs, uses = rows
+    if not (type(events) is type(runs) is type(uses) is int and min(rows) >= 0):
+        raise FormatError("rows: expected the number of new rows of each table")
+    if body_size != events * _EVENT_BYTES + runs * _RUN_BYTES + uses * _USE_BYTES:
+        raise FormatError("columns: not as many bytes as the rows need")
+    ids = header.get("param_id")
+    if ids is None:
+        ids = [None] * events
+    definitions = header.get("definitions", [])
+    tests = header.get("tests", [])
+    workers = header.get("workers", [])
+    if (
+        type(ids) is not list or len(ids) != events or type(definitions) is not list
+        or type(tests) is not list or type(workers) is not list
+    ):  # fmt: skip
+        raise FormatError("param_id, definitions, tests and workers are lists")
+    return Record(rows, ids, definitions, tests, workers, body), end
