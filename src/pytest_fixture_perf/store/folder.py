@@ -66,7 +66,7 @@ def remove_stale(tmpdir: Path, *, quiet: float = QUIET) -> list[Path]:
         return removed
     for folder in candidates:
         pid_text = folder.name[len(PREFIX) :].partition("-")[0]
-        if not pid_text.isdigit() or _alive(int(pid_text)) or not folder.is_dir():
+        if not pid_text.isdigit() or process_alive(int(pid_text)) or not folder.is_dir():
             continue
         try:
             if folder.is_symlink() or folder.stat().st_uid != os.getuid():
@@ -81,13 +81,20 @@ def remove_stale(tmpdir: Path, *, quiet: float = QUIET) -> list[Path]:
     return removed
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` (a controller, a local worker) is still running. A zombie
+    (exited, not yet reaped) is not. Where this cannot be told, it is assumed alive."""
     if os.name != "posix":
-        return True  # os.kill(pid, 0) is no probe on Windows (0 is CTRL_C_EVENT): keep
+        return True  # os.kill(pid, 0) is no probe on Windows (0 is CTRL_C_EVENT)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except (PermissionError, OverflowError, OSError):
-        return True  # another user's process, or cannot tell: keep
-    return True
+    except (OSError, OverflowError):
+        return True  # e.g. PermissionError (another user's: it exists), or cannot tell
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            state = stat.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state != "Z"

@@ -27,6 +27,7 @@ from typing import Any
 from ..collect.clock import CLOCK
 from ..model.run import FORMAT_VERSION, SCOPES, Definition
 from ..model.totals import Entry, Tally, merged
+from .folder import process_alive
 
 FILENAME = "live.sqlite"
 WRITE_INTERVAL = 0.25  # seconds between a worker's writes while tests run, at least
@@ -237,22 +238,3 @@ class LiveReader:
             elif pid is not None and not process_alive(pid):
                 lost.append(worker)
         return LiveView(list(self._entries.values()), started, reporting, finished, lost)
-
-
-def process_alive(pid: int) -> bool:
-    """Whether process ``pid`` (a local worker) is still running. A zombie (exited, not yet
-    reaped by the controller) is not. Where this cannot be told, it is assumed alive."""
-    if os.name != "posix":
-        return True  # os.kill(pid, 0) is not a probe on Windows
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # e.g. PermissionError: it exists
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            state = stat.read().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state != "Z"
