@@ -44,17 +44,20 @@ FILENAME: Final = "spool-{number}.bin"
 
 _FRAME: Final = struct.Struct("<II")
 
-#: per table: its integer columns, with their array typecodes, in the format's order
+#: per table: its integer columns' names, array typecodes and bytes a row, in the
+#: format's order (every other column is the events' ``param_id``, in the header)
 _INTEGERS: Final = {
-    table: [(column, code) for column, kind in columns.items() if (code := typecode(kind))]
+    table: [(column, code, array(code).itemsize)
+            for column, kind in columns.items() if (code := typecode(kind))]
     for table, columns in TABLES.items()
-}
-_NAMES: Final = {table: [column for column, _ in columns] for table, columns in _INTEGERS.items()}
-_STRINGS: Final = {
-    table: [column for column, kind in columns.items() if typecode(kind) is None]
-    for table, columns in TABLES.items()
-}
-assert all(strings in ([], ["param_id"]) for strings in _STRINGS.values())
+}  # fmt: skip
+assert [(t, c) for t, cs in TABLES.items() for c, k in cs.items() if not typecode(k)] == [
+    ("events", "param_id")
+]
+assert list(TABLES) == ["events", "test_runs", "uses"]
+#: per table, the bytes of a row of each integer column, and of all of them
+_SIZES: Final = [[size for _, _, size in columns] for columns in _INTEGERS.values()]
+_EVENT_BYTES, _RUN_BYTES, _USE_BYTES = (sum(sizes) for sizes in _SIZES)
 
 #: Flags for creating a spool: a new file (never one already there, never through a link),
 #: binary (Windows would otherwise write each newline byte as two), kept from child
@@ -96,10 +99,10 @@ class SpoolWriter:
         if param_ids.count(None) != len(param_ids):
             header["param_id"] = param_ids
         columns: list[bytes] = []
-        for (table, names), start, end in zip(_NAMES.items(), since, now, strict=False):
+        for (table, integers), start, end in zip(_INTEGERS.items(), since, now, strict=False):
             if end > start:
                 rows = getattr(run, table)
-                columns += [getattr(rows, name)[start:end].tobytes() for name in names]
+                columns += [getattr(rows, name)[start:end].tobytes() for name, _, _ in integers]
         text = dumps_compact(header).encode()
         body = b"".join(columns)
         self._write(b"".join((_FRAME.pack(len(text), len(body)), text, body)))
@@ -208,7 +211,7 @@ class SpoolReader:
                 if column == "param_id":
                     section.append(param_ids)
                 else:
-                    (_, code), pieces = next(integers)
+                    (_, code, _), pieces = next(integers)
                     values = array(code)
                     values.frombytes(b"".join(pieces))
                     section.append(values.tolist())
@@ -219,12 +222,6 @@ class SpoolReader:
         """``document`` was not taken: the next one is numbered as if it had not been made."""
         self._listed[0] -= len(document["definitions"])
         self._listed[1] -= len(document["tests"])
-
-
-#: per table, the bytes of a row of each integer column
-_SIZES: Final = [[array(code).itemsize for _, code in columns] for columns in _INTEGERS.values()]
-_EVENT_BYTES, _RUN_BYTES, _USE_BYTES = (sum(sizes) for sizes in _SIZES)
-assert list(TABLES) == ["events", "test_runs", "uses"]
 
 
 def _record(data: bytes, offset: int) -> tuple[Record, int]:
