@@ -16,12 +16,13 @@ from .collect.clock import CLOCK
 from .collect.recorder import manual_event
 from .model.run import MAIN_WORKER, Run
 from .model.totals import Totals
-from .report.summary import build_summary
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 if TYPE_CHECKING:  # a Protocol class costs its creation at every start-up
     from typing import Protocol
+
+    from .roles import Role
 
     class Session(Protocol):
         """What the decorator needs of a running plugin (its role, see ``roles.Role``)."""
@@ -70,6 +71,8 @@ class FixturePerformanceTracker:
     # -- reading ---------------------------------------------------------------------------
     def get_performance_summary(self) -> dict[str, Any]:
         """The summary dictionary (keys documented in docs/api.md)."""
+        from .report.summary import build_summary
+
         self._totals.update()
         return build_summary(
             self._totals.entries(), workers=[MAIN_WORKER], complete=False, scope="worker"
@@ -231,6 +234,33 @@ def track_fixture_performance(
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+class DisabledTracker(FixturePerformanceTracker):
+    """Under ``--fixture-perf-disable``: a standalone tracker (it holds what is recorded
+    into it by hand) whose summary says that the run is not timed."""
+
+    def get_performance_summary(self) -> dict[str, Any]:
+        return {**super().get_performance_summary(), "disabled": True}
+
+
+class RunTracker(FixturePerformanceTracker):
+    """The tracker the ``fixture_performance_tracker`` fixture returns: a view of the run."""
+
+    def __init__(self, role: Role) -> None:
+        super().__init__()
+        self._role = role
+
+    def _record(self, phase: str, name: str, scope: str, duration_ns: int, outcome: str) -> None:
+        self._role.record_manual(phase, name, scope, duration_ns, outcome)
+
+    def reset(self) -> None:
+        if hasattr(self, "_role"):
+            raise RuntimeError("the run's fixture_performance_tracker cannot be reset")
+        super().reset()
+
+    def get_performance_summary(self) -> dict[str, Any]:
+        return self._role.summary()
 
 
 __all__ = ["FixturePerformanceTracker", "get_tracker", "track_fixture_performance"]

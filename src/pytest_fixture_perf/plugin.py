@@ -15,15 +15,20 @@ inside a test), instead of warning that it cannot.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
-from . import api
-from .api import FixturePerformanceTracker
 from .options import REPORTING_RUN, Options, addoption, disabled, runs_fixtures
 from .problems import FixturePerfWarning
-from .roles import Role, detect
+
+if TYPE_CHECKING:
+    from .api import FixturePerformanceTracker
+    from .roles import Role
+
+# The recording machinery (roles, recorder, run model, API) is imported when a run records
+# (pytest_configure, the tracker fixture): --help, --collect-only and
+# --fixture-perf-disable load only the options.
 
 PLUGIN_NAME = "fixture_perf_session"
 
@@ -49,8 +54,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     plugin = config.pluginmanager.get_plugin(PLUGIN_NAME)
     if isinstance(plugin, FixturePerfPlugin):
-        if plugin.role in api.ACTIVE:
-            api.ACTIVE.remove(plugin.role)
+        from .api import ACTIVE
+
+        if plugin.role in ACTIVE:
+            ACTIVE.remove(plugin.role)
         if plugin.options.step_summary is not None:
             os.environ.pop(REPORTING_RUN, None)
 
@@ -58,6 +65,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def fixture_performance_tracker(pytestconfig: pytest.Config) -> FixturePerformanceTracker:
     """A tracker whose ``get_performance_summary()`` covers every fixture of the run so far."""
+    from .api import DisabledTracker, FixturePerformanceTracker, RunTracker
+
     plugin = pytestconfig.pluginmanager.get_plugin(PLUGIN_NAME)
     if isinstance(plugin, FixturePerfPlugin):
         return RunTracker(plugin.role)
@@ -66,48 +75,26 @@ def fixture_performance_tracker(pytestconfig: pytest.Config) -> FixturePerforman
     return FixturePerformanceTracker()
 
 
-class DisabledTracker(FixturePerformanceTracker):
-    """Under ``--fixture-perf-disable``: a standalone tracker (it holds what is recorded
-    into it by hand) whose summary says that the run is not timed."""
-
-    def get_performance_summary(self) -> dict[str, Any]:
-        return {**super().get_performance_summary(), "disabled": True}
-
-
-class RunTracker(FixturePerformanceTracker):
-    """The tracker the ``fixture_performance_tracker`` fixture returns: a view of the run."""
-
-    def __init__(self, role: Role) -> None:
-        super().__init__()
-        self._role = role
-
-    def _record(self, phase: str, name: str, scope: str, duration_ns: int, outcome: str) -> None:
-        self._role.record_manual(phase, name, scope, duration_ns, outcome)
-
-    def reset(self) -> None:
-        if hasattr(self, "_role"):
-            raise RuntimeError("the run's fixture_performance_tracker cannot be reset")
-        super().reset()
-
-    def get_performance_summary(self) -> dict[str, Any]:
-        return self._role.summary()
-
-
 class FixturePerfPlugin:
     """One per pytest session: at its start picks the role of this process and registers
     it (the role implements the hooks of a test's boundaries and of xdist); forwards the
     session's end to it."""
 
     def __init__(self, config: pytest.Config, options: Options) -> None:
+        from .roles import Role
+
         self.config = config
         self.options = options
-        self.role = Role(config, options)  # until the session starts
+        self.role: Role = Role(config, options)  # until the session starts
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self) -> None:
+        from .api import ACTIVE
+        from .roles import detect
+
         self.role = detect(self.config)(self.config, self.options)
         self.config.pluginmanager.register(self.role, PLUGIN_NAME + "_role")
-        api.ACTIVE.append(self.role)
+        ACTIVE.append(self.role)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.role.collection_finished([item.nodeid for item in session.items])

@@ -35,14 +35,13 @@ from . import wire
 from .collect.clock import CLOCK
 from .collect.definitions import IdRules
 from .collect.recorder import Recorder
-from .model.derive import RunStats, derive
 from .model.run import MAIN_WORKER, FormatError, Mark, Run, dumps_compact
 from .model.totals import Entry, Totals
 from .options import Options
 from .problems import warn
-from .report.summary import build_summary
 
 if TYPE_CHECKING:
+    from .model.derive import RunStats
     from .model.insights import Insight
     from .model.intake import Intake
     from .store.folder import RunFolder
@@ -105,6 +104,8 @@ class Role:
 
     def summary(self) -> dict[str, Any]:
         """The summary of the run so far (the tracker's ``get_performance_summary``)."""
+        from .report.summary import build_summary
+
         self.totals.update()
         return build_summary(
             self.totals.entries(),
@@ -224,6 +225,8 @@ class Reporting(Role):
     def stats(self) -> RunStats:
         """The run's statistics, derived once the run is complete."""
         if self._stats is None:
+            from .model.derive import derive
+
             self._stats = derive(self.run, self.totals)
         return self._stats
 
@@ -423,6 +426,8 @@ class Serial(Local, Reporting):
         super().finish(session, exitstatus)
 
     def summary(self) -> dict[str, Any]:
+        from .report.summary import build_summary
+
         return build_summary(
             self.entries(), workers=[MAIN_WORKER], complete=self.complete, scope="run"
         )
@@ -561,6 +566,8 @@ class Worker(Local):
 
     def summary(self) -> dict[str, Any]:
         """The whole run so far, from the live store; this worker alone without one."""
+        from .report.summary import build_summary
+
         me = self.worker.id
         if self.live is not None:
             self.publish_live(force=True)
