@@ -16,9 +16,24 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pytest_fixture_perf.cli import main as cli
-from pytest_fixture_perf.store.history import APPLICATION_ID
+from pytest_fixture_perf.model import FormatError, Run, Worker
+from pytest_fixture_perf.model.run import TABLES
+from pytest_fixture_perf.store.history import APPLICATION_ID, PACKED, packed, unpacked
+from test_model import (
+    SETTINGS,
+    Row,
+    build,
+    facts,
+    held,
+    meta_strategy,
+    rows_strategy,
+    workers_strategy,
+)
+from test_spool import headers, row_bytes
 
 from conftest import INI
 
@@ -342,6 +357,84 @@ def test_keep_events_and_export(
     assert [f["setups"] for f in shown["fixtures"] if f["name"] == "f"] == [3]
     assert cli(["prune", "--keep=1", f"--db={db}"]) == 0
     assert len(stored_runs(db)) == 1
+
+
+@SETTINGS
+@given(st.lists(rows_strategy, max_size=20), st.lists(workers_strategy, max_size=3), meta_strategy)
+def test_a_stored_run_reads_back_whole(
+    rows: list[Row], workers: list[Worker], meta: dict[str, object]
+) -> None:
+    """A run stored packed holds exactly its rows, its workers and its meta again."""
+    run = build(rows, workers, meta)
+    back = unpacked(packed(run))
+    assert held(back) == facts(rows)
+    assert [w.as_dict() for w in back.workers] == [w.as_dict() for w in run.workers]
+    assert back.meta == meta
+    assert back == run
+
+
+@st.composite
+def stored(draw: st.DrawFn) -> bytes:
+    """Packed runs as documented: random heads (JSON) and columns of the size their rows
+    need, of random bytes; or random bytes."""
+    import zlib
+
+    if draw(st.booleans()):
+        return PACKED + draw(st.binary(max_size=200))
+    head = draw(headers)
+    text = json.dumps(head).encode()
+    size = sum(n * row_bytes(table) for n, table in zip(head["rows"], TABLES, strict=True))
+    body = draw(st.binary(min_size=size, max_size=size))
+    return PACKED + zlib.compress(len(text).to_bytes(4, "little") + text + body)
+
+
+@SETTINGS
+@given(stored())
+def test_a_damaged_stored_run_is_one_line(data: bytes) -> None:
+    """Whatever follows the packed mark, it reads as a run or fails in one line."""
+    problem = None
+    try:
+        unpacked(data)
+    except FormatError as exc:
+        problem = str(exc)
+    assert problem is None or "\n" not in problem
+
+
+def test_runs_stored_as_json_by_schema_1_still_load(
+    pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A history of schema 1 (a run's data as zlib-compressed JSON) is migrated, and its
+    runs export as they were recorded (the suite's fixtures log their own setups)."""
+    import zlib
+
+    pytester.makepyfile(
+        "import pytest\n@pytest.fixture\ndef f():\n    open('gt.log', 'a').write('f\\n')\n"
+        "@pytest.mark.parametrize('i', range(4))\ndef test_x(f, i): pass"
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=4)
+    db = history_db(pytester.path)
+    out = pytester.path / "first.json"
+    assert cli(["export", "1", f"--db={db}", f"--json={out}"]) == 0
+    recorded = json.loads(out.read_text())
+    run = Run.from_dict({key: recorded[key] for key in Run().to_dict()})
+    with sqlite3.connect(db) as connection:  # as schema 1 stored it
+        data = zlib.compress("".join(run.json_chunks(compact=True)).encode())
+        connection.execute("UPDATE runs SET data = ?", (data,))
+        connection.execute("PRAGMA user_version = 1")
+    connection.close()
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=4)
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
+        kinds = [row[0][: len(PACKED)] == PACKED for row in connection.execute(
+            "SELECT data FROM runs ORDER BY seq")]  # fmt: skip
+    connection.close()
+    assert kinds == [False, True]
+    capsys.readouterr()
+    for number in (1, 2):
+        assert cli(["export", str(number), f"--db={db}", f"--json={out}"]) == 0
+        document = json.loads(out.read_text())
+        assert [f["setups"] for f in document["fixtures"] if f["name"] == "f"] == [4]
+    assert (pytester.path / "gt.log").read_text().count("f") == 8
 
 
 def _concurrent_round(path: Path, processes: int) -> list[subprocess.CompletedProcess[str]]:

@@ -310,6 +310,16 @@ def typecode(kind: str) -> str | None:
     return "b" if kind.startswith("enum:") else _TYPECODES[kind]
 
 
+#: Per table, its integer columns' names, array typecodes and bytes a row, in the format's
+#: order (the one other column is the events' ``param_id``): the columns a spool record and
+#: a stored run hold as array bytes.
+INTEGER_COLUMNS: Final = {
+    table: [(column, code, array(code).itemsize)
+            for column, kind in columns.items() if (code := typecode(kind))]
+    for table, columns in TABLES.items()
+}  # fmt: skip
+
+
 class Run:
     """Everything one pytest run (or a part of it) recorded."""
 

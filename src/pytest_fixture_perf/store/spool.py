@@ -35,7 +35,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final, NamedTuple
 
-from ..model.run import FORMAT_VERSION, TABLES, FormatError, Mark, Run, dumps_compact, typecode
+from ..model.run import (
+    FORMAT_VERSION,
+    INTEGER_COLUMNS,
+    TABLES,
+    FormatError,
+    Mark,
+    Run,
+    dumps_compact,
+    typecode,
+)  # fmt: skip
 
 #: The spool of the ``{number}``-th worker the controller started, in the per-run folder
 #: (numbered: a gateway id is the user's to choose, ``--tx=popen//id=...``, and is no
@@ -44,19 +53,12 @@ FILENAME: Final = "spool-{number}.bin"
 
 _FRAME: Final = struct.Struct("<II")
 
-#: per table: its integer columns' names, array typecodes and bytes a row, in the
-#: format's order (every other column is the events' ``param_id``, in the header)
-_INTEGERS: Final = {
-    table: [(column, code, array(code).itemsize)
-            for column, kind in columns.items() if (code := typecode(kind))]
-    for table, columns in TABLES.items()
-}  # fmt: skip
 assert [(t, c) for t, cs in TABLES.items() for c, k in cs.items() if not typecode(k)] == [
     ("events", "param_id")
 ]
 assert list(TABLES) == ["events", "test_runs", "uses"]
 #: per table, the bytes of a row of each integer column, and of all of them
-_SIZES: Final = [[size for _, _, size in columns] for columns in _INTEGERS.values()]
+_SIZES: Final = [[size for _, _, size in columns] for columns in INTEGER_COLUMNS.values()]
 _EVENT_BYTES, _RUN_BYTES, _USE_BYTES = (sum(sizes) for sizes in _SIZES)
 
 #: Flags for creating a spool: a new file (never one already there, never through a link),
@@ -99,7 +101,7 @@ class SpoolWriter:
         if param_ids.count(None) != len(param_ids):
             header["param_id"] = param_ids
         columns: list[bytes] = []
-        for (table, integers), start, end in zip(_INTEGERS.items(), since, now, strict=False):
+        for (table, integers), start, end in zip(INTEGER_COLUMNS.items(), since, now, strict=False):
             if end > start:
                 rows = getattr(run, table)
                 columns += [getattr(rows, name)[start:end].tobytes() for name, _, _ in integers]
@@ -205,7 +207,7 @@ class SpoolReader:
         self._listed[0] += len(definitions)
         self._listed[1] += len(tests)
         for (table, columns), count, table_parts in zip(TABLES.items(), counts, parts, strict=True):
-            integers = iter(zip(_INTEGERS[table], table_parts, strict=True))
+            integers = iter(zip(INTEGER_COLUMNS[table], table_parts, strict=True))
             section: list[Any] = [count]
             for column in columns:
                 if column == "param_id":
