@@ -123,6 +123,36 @@ def test_local_workers_send_their_records_once(full_suite: Suite, transport: str
         assert len(set(carried)) > 2 * 2
 
 
+#: A worker's spool removed (or cut to nothing) by someone else once its tests are done.
+SPOOL_DAMAGE = """
+import os, pytest
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session):
+    spool = getattr(session.config, "workerinput", {{}}).get("fixture_perf_spool")
+    if spool:
+        {action}
+"""
+
+
+@pytest.mark.parametrize(
+    ("action", "said"),
+    [("os.remove(spool)", "the spool * is gone: its worker wrote * records to it"),
+     ("os.truncate(spool, 0)", "the spool * holds 0 of the * records its worker wrote to it")],
+)  # fmt: skip
+def test_a_spool_damaged_under_its_worker_is_said(suite: Suite, action: str, said: str) -> None:
+    """What a worker's spool lost after it was written is said, in one line naming the
+    spool; the tests' outcomes are unchanged."""
+    suite.pytester.makeconftest(SPOOL_DAMAGE.format(action=action))
+    suite.pytester.makepyfile(
+        "import pytest\n@pytest.fixture\ndef f(): pass\n"
+        "@pytest.mark.parametrize('i', range(3))\ndef test_x(f, i): pass"
+    )
+    result, _ = suite.run("-n", "1", "-W", "always::pytest_fixture_perf.FixturePerfWarning")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines([f"*FixturePerfWarning: {said}"])
+
+
 @pytest.mark.parametrize(
     ("restarts", "transport"),
     [("0", "spool"), ("1", "spool"), ("0", "reports"),

@@ -492,14 +492,20 @@ class Worker(Local):
         if blob is not None:
             setattr(report, wire.REPORT_ATTRIBUTE, blob)
 
+    def _close_spool(self) -> SpoolWriter | None:
+        """Close the spool, if one is open, and stop writing to it; the spool closed."""
+        spool, self.spool = self.spool, None
+        if spool is not None:
+            with contextlib.suppress(OSError):
+                spool.close()
+        return spool
+
     def _spool_failed(self, exc: OSError) -> None:
         """From now on every fragment goes on a report, the first one with all that was
         recorded (the controller then leaves the spool unread)."""
-        spool, self.spool = self.spool, None
+        spool = self._close_spool()
         assert spool is not None
         self._sent = Mark()
-        with contextlib.suppress(OSError):
-            spool.close()
         warn(f"could not write the spool {spool.path} ({exc.strerror or exc}): this worker sends "
              "its records with each test's report from now on")  # fmt: skip
 
@@ -526,10 +532,9 @@ class Worker(Local):
         self.close_worker()
         workeroutput: dict[str, Any] = self.config.workeroutput  # type: ignore[attr-defined]
         workeroutput[wire.WORKEROUTPUT_KEY] = self._fragment(final=True)
-        if self.spool is not None:
-            with contextlib.suppress(OSError):
-                self.spool.close()
-            self.spool = None
+        spool = self._close_spool()
+        if spool is not None:
+            workeroutput[wire.SPOOLED_KEY] = spool.records
         if self.live is not None:
             import sqlite3
 
@@ -608,6 +613,9 @@ class Controller(Reporting):
         self._outputs_taken: set[str] = set()  # workers whose workeroutput was merged
         self._worker_count = 0
         self._selection: dict[str, Any] = {}
+        #: Problems met in xdist's hooks (pytest shows the warnings of the session's end,
+        #: not theirs): said with the workers' refused records, at the next merge.
+        self._problems: list[str] = []
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
@@ -624,8 +632,10 @@ class Controller(Reporting):
                 self.folder = RunFolder()
         except OSError as exc:
             self.options = self.options.replaced(live=False)
-            warn(f"no per-run folder ({exc.strerror or exc}): workers send their records "
-                 "with each test's report, and there is no live view across workers")  # fmt: skip
+            self._problems.append(
+                f"no per-run folder ({exc.strerror or exc}): workers send their records with "
+                "each test's report, and there is no live view across workers"
+            )
             return
         self._spool_count += 1
         self.spools[wid] = path_for(self.folder.path, self._spool_count)
@@ -643,7 +653,7 @@ class Controller(Reporting):
             node.workerinput[wire.LIVE_PATH_KEY] = str(path)
         except (OSError, sqlite3.Error) as exc:
             self.options = self.options.replaced(live=False)
-            warn(f"no live view across workers: {type(exc).__name__}: {exc}")
+            self._problems.append(f"no live view across workers: {type(exc).__name__}: {exc}")
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
@@ -668,23 +678,27 @@ class Controller(Reporting):
             worker.lost = str(error or "no output received")
         spool = self.spools.pop(worker.id, None)
         if spool is not None:  # what it recorded, up to its last test
-            self._read_spool(worker.id, spool)
+            self._read_spool(worker.id, spool, output.get(wire.SPOOLED_KEY) if output else None)
         blob = output.get(wire.WORKEROUTPUT_KEY) if output else None
         if blob is not None and worker.id not in self._outputs_taken:  # the rest, its state
             self._outputs_taken.add(worker.id)  # (xdist says a worker is down twice when
             self._ingest(blob)  # it ended on a KeyboardInterrupt)
 
-    def _read_spool(self, worker: str, path: Path) -> None:
+    def _read_spool(self, worker: str, path: Path, written: object = None) -> None:
         """Merge a worker's spool, document by document; a document refused is taken
-        record by record, up to the first refused (what follows may depend on it)."""
+        record by record, up to the first refused (what follows may depend on it).
+        ``written``: the records the worker says it wrote (None when it did not say)."""
         from .store.spool import SpoolReader
 
         try:
             reader = SpoolReader(path, worker)
         except FileNotFoundError:
-            return  # the worker never made it (it could not, or never started)
+            if written:  # else the worker never made it (it could not, or never started)
+                self._problems.append(f"the spool {path} is gone: its worker wrote {written} "
+                                      "records to it")  # fmt: skip
+            return
         except OSError as exc:
-            warn(f"could not read the spool {path}: {exc.strerror or exc}")
+            self._problems.append(f"could not read the spool {path}: {exc.strerror or exc}")
             return
         self.intake.merge()  # what came before, so that a refusal is this spool's
         for records in reader:
@@ -693,7 +707,11 @@ class Controller(Reporting):
             for record in records:
                 if not self._take(reader, [record], path, say=True):
                     break
-            break
+            break  # a record refused: said, with the reason
+        else:
+            if reader.problem is None and isinstance(written, int) and reader.records < written:
+                self._problems.append(f"the spool {path} holds {reader.records} of the "
+                                      f"{written} records its worker wrote to it")  # fmt: skip
         if reader.problem is not None:
             self.intake.errors.append(reader.problem)
 
@@ -727,10 +745,14 @@ class Controller(Reporting):
             )
 
     def _merge(self) -> None:
-        """Everything the workers sent, in the run (and a warning for what was not)."""
+        """Everything the workers sent, in the run (and a warning for what was not, and for
+        the problems met since the last merge)."""
         self.intake.merge()
+        for problem in self._problems:
+            warn(problem)
         for error in self.intake.errors:
             warn(f"ignored fixture records from a worker: {error}")
+        self._problems.clear()
         self.intake.errors.clear()
 
     def summary(self) -> dict[str, Any]:

@@ -12,6 +12,8 @@ Only plain data crosses: JSON strings of the run format (``model.run``) and file
   error, open setups).
 * ``LIVE_PATH_KEY``: in a local worker's ``workerinput``, the path of the live store.
 * ``SPOOL_PATH_KEY``: in a local worker's ``workerinput``, the path of its spool file.
+* ``SPOOLED_KEY``: in the ``workeroutput`` of a worker that wrote its spool to the end, the
+  number of records it wrote (the controller says so when it reads fewer).
 * ``FORKED_ATTRIBUTE``: on a test report made in a child process of pytest-forked
   (``--forked``), what the child recorded during that phase, as a stand-alone document of
   the run format (JSON; empty when nothing), for the process that forked it.
@@ -25,4 +27,5 @@ REPORT_ATTRIBUTE: Final = "fixture_perf"
 WORKEROUTPUT_KEY: Final = "fixture_perf"
 LIVE_PATH_KEY: Final = "fixture_perf_live"
 SPOOL_PATH_KEY: Final = "fixture_perf_spool"
+SPOOLED_KEY: Final = "fixture_perf_spooled"
 FORKED_ATTRIBUTE: Final = "fixture_perf_forked"

@@ -81,6 +81,7 @@ class SpoolWriter:
         self.path = path
         self._fd: int | None = os.open(path, _FLAGS, 0o600)
         self._workers = 0  # how many of the run's workers the spool has named
+        self.records = 0  # written
 
     def append(self, run: Run, since: Mark) -> Mark:
         """Write what ``run`` gained since ``since`` (nothing when it gained nothing), as
@@ -109,6 +110,7 @@ class SpoolWriter:
         body = b"".join(columns)
         self._write(b"".join((_FRAME.pack(len(text), len(body)), text, body)))
         self._workers = len(run.workers)
+        self.records += 1
         return now
 
     def _write(self, data: bytes) -> None:
@@ -151,6 +153,7 @@ class SpoolReader:
         self.sender = sender
         self.chunk = chunk
         self.problem: FormatError | None = None
+        self.records = 0  # read whole, so far
         self._path = path
         self._data = path.read_bytes()
         self._listed = [0, 0]  # definitions and tests the documents made so far listed
@@ -165,6 +168,7 @@ class SpoolReader:
                 self.problem = FormatError(f"spool {self._path}: record at byte {offset}: {exc}")
                 break
             group.append(record)
+            self.records += 1
             offset = end
             if len(group) == self.chunk:
                 yield group
