@@ -593,6 +593,34 @@ def test_a_read_only_history_is_compared_with_and_left_intact(noisy: pytest.Pyte
     assert db.read_bytes() == before
 
 
+def test_a_read_only_history_of_schema_1_is_read_as_it_is(
+    noisy: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Schema 2 only changes what new rows hold: a history of schema 1 that cannot be
+    migrated (a read-only file) is still compared with and exported, and left intact."""
+    for _ in range(2):
+        noisy.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=30)
+    db = history_db(noisy.path)
+    with sqlite3.connect(db) as connection:
+        connection.execute("PRAGMA user_version = 1")
+    connection.close()
+    before = db.read_bytes()
+    _immutable(db, True)
+    try:
+        result = noisy.runpytest("-p", "no:cacheprovider")
+        capsys.readouterr()
+        exported = cli(["export", "2", f"--db={db}", f"--json={noisy.path / 'out.json'}"])
+    finally:
+        _immutable(db, False)
+    result.assert_outcomes(passed=30)
+    assert "vs last 2" in result.stdout.str()  # still read
+    assert "fixture-perf: run not saved in the history" in result.stdout.str()
+    assert exported == 0, capsys.readouterr().err
+    document = json.loads((noisy.path / "out.json").read_text())
+    assert [f["setups"] for f in document["fixtures"] if f["name"] == "db"] == [30]
+    assert db.read_bytes() == before
+
+
 @pytest.mark.slow
 def test_a_history_locked_past_the_timeout_gives_up_in_bounded_time(
     noisy: pytest.Pytester,

@@ -225,14 +225,23 @@ class History:
             )
         if version == SCHEMA_VERSION:
             return
-        with self._transaction():
-            version, application = self._versions()  # another process may have migrated
-            if (version == 0 and self._has_tables()) or (version and application != APPLICATION_ID):
-                raise HistoryError(f"{self.path}: not a pytest-fixture-perf history")
-            for target in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in MIGRATIONS[target]:
-                    self.db.execute(statement)
-                self.db.execute(f"PRAGMA user_version = {target}")
+        try:
+            with self._transaction():
+                version, application = self._versions()  # another process may have migrated
+                if (version == 0 and self._has_tables()) or (
+                    version and application != APPLICATION_ID
+                ):
+                    raise HistoryError(f"{self.path}: not a pytest-fixture-perf history")
+                for target in range(version + 1, SCHEMA_VERSION + 1):
+                    for statement in MIGRATIONS[target]:
+                        self.db.execute(statement)
+                    self.db.execute(f"PRAGMA user_version = {target}")
+        except (HistoryError, sqlite3.OperationalError) as exc:
+            # A history that cannot be written (a read-only file) whose later versions
+            # only change what new rows hold is read as it is: nothing can be saved to it.
+            pending = [MIGRATIONS[t] for t in range(max(version, 1) + 1, SCHEMA_VERSION + 1)]
+            if not (version and "readonly" in str(exc) and not any(pending)):
+                raise
 
     def _versions(self) -> tuple[int, int]:
         try:
