@@ -11,20 +11,24 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import struct
 import subprocess
 import sys
+import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from pytest_fixture_perf.cli import main as cli
-from pytest_fixture_perf.model import FormatError, Run, Worker
-from pytest_fixture_perf.model.run import TABLES
+from pytest_fixture_perf.model import Definition, FormatError, Run, Worker
+from pytest_fixture_perf.model.run import INTEGER_COLUMNS
 from pytest_fixture_perf.store.history import APPLICATION_ID, PACKED, packed, unpacked
 from test_model import (
     SETTINGS,
+    TESTS,
     Row,
     build,
     facts,
@@ -33,7 +37,7 @@ from test_model import (
     rows_strategy,
     workers_strategy,
 )
-from test_spool import headers, row_bytes
+from test_spool import headers, json_values
 
 from conftest import INI
 
@@ -359,37 +363,120 @@ def test_keep_events_and_export(
     assert len(stored_runs(db)) == 1
 
 
+#: a test run as the test describes it: test index (TESTS), setup, call, teardown, end,
+#: outcome; and a use: test index, fixture name
+test_run_rows = st.tuples(
+    st.integers(0, len(TESTS) - 1), *[st.integers(-(2**63), 2**63 - 1)] * 4, st.integers(0, 5)
+)
+use_rows = st.tuples(st.integers(0, len(TESTS) - 1), st.sampled_from(["db", "client"]))
+
+
+def with_tests(run: Run, test_runs: list[tuple[int, ...]], uses: list[tuple[int, str]]) -> Run:
+    """``run`` plus the test runs and uses (of worker gw0) the test describes."""
+    w = run.worker_id("gw0")
+    for test, *times in test_runs:
+        run.add_test_runs([(run.test_id(TESTS[test]), *times)], w)
+    for test, name in uses:
+        d = run.definition_id(Definition.make(name, "tests/conftest.py", 1, "function"))
+        run.add_uses(w, [run.test_id(TESTS[test])], [d])
+    return run
+
+
+def held_tests(run: Run) -> tuple[list[tuple[Any, ...]], list[tuple[str, str]]]:
+    """The test runs and uses ``run`` holds, as the test describes them."""
+    t = run.test_runs
+    runs = [
+        (TESTS.index(run.tests[test]), *rest)
+        for test, *rest in zip(t.test, t.setup_ns, t.call_ns, t.teardown_ns, t.end_ns,
+                               t.outcome, strict=True)
+    ]  # fmt: skip
+    u = run.uses
+    uses = [(TESTS.index(run.tests[test]), run.definitions[d].name)
+            for test, d in zip(u.test, u.definition, strict=True)]  # fmt: skip
+    return runs, uses
+
+
 @SETTINGS
-@given(st.lists(rows_strategy, max_size=20), st.lists(workers_strategy, max_size=3), meta_strategy)
+@given(
+    st.lists(rows_strategy, max_size=20), st.lists(workers_strategy, max_size=3), meta_strategy,
+    st.lists(test_run_rows, max_size=5), st.lists(use_rows, max_size=5),
+)  # fmt: skip
 def test_a_stored_run_reads_back_whole(
-    rows: list[Row], workers: list[Worker], meta: dict[str, object]
-) -> None:
-    """A run stored packed holds exactly its rows, its workers and its meta again."""
-    run = build(rows, workers, meta)
+    rows: list[Row], workers: list[Worker], meta: dict[str, object],
+    test_runs: list[tuple[int, ...]], uses: list[tuple[int, str]],
+) -> None:  # fmt: skip
+    """A run stored packed holds exactly its events, test runs, uses, workers and meta
+    again."""
+    run = with_tests(build(rows, workers, meta), test_runs, uses)
     back = unpacked(packed(run))
     assert held(back) == facts(rows)
+    assert held_tests(back) == (test_runs, uses)
     assert [w.as_dict() for w in back.workers] == [w.as_dict() for w in run.workers]
     assert back.meta == meta
     assert back == run
 
 
-@st.composite
-def stored(draw: st.DrawFn) -> bytes:
-    """Packed runs as documented: random heads (JSON) and columns of the size their rows
-    need, of random bytes; or random bytes."""
-    import zlib
-
-    if draw(st.booleans()):
-        return PACKED + draw(st.binary(max_size=200))
-    head = draw(headers)
+def test_a_stored_run_is_little_endian() -> None:
+    """The columns are stored least significant byte first, whatever the machine: a blob
+    made by hand as documented reads as the run it describes."""
+    run = build([("main", ("db", "c.py"), 0, 4, -1, None, 0, 1, 1, 1, -1, 0)])  # its names
+    head = {**run.to_dict(tables=False), "rows": [1, 0, 0]}
     text = json.dumps(head).encode()
-    size = sum(n * row_bytes(table) for n, table in zip(head["rows"], TABLES, strict=True))
+    # events: worker, definition (i4), phase, scope (i1), param_index (i4), test (i4),
+    # start, exclusive, inclusive, cpu (i8), outcome (i1)
+    body = struct.pack("<iibbii4qb", 0, 0, 0, 4, -1, 0, 5, 2, 3, -1, 0)
+    assert [code for _, code, _ in INTEGER_COLUMNS["events"]] == list("iibbiiqqqqb")
+    columns = b"".join(  # column by column, as the layout says
+        body[offset : offset + size]
+        for offset, size in zip([0, 4, 8, 9, 10, 14, 18, 26, 34, 42, 50],
+                                [4, 4, 1, 1, 4, 4, 8, 8, 8, 8, 1], strict=True)
+    )  # fmt: skip
+    blob = PACKED + zlib.compress(struct.pack("<I", len(text)) + text + columns)
+    assert held(unpacked(blob)) == facts(
+        [("main", ("db", "c.py"), 0, 4, -1, None, 0, 5, 2, 3, -1, 0)]
+    )
+
+
+@st.composite
+def damaged(draw: st.DrawFn) -> bytes:
+    """Stored runs damaged: a real one with bytes of its payload changed, cut or added,
+    or random heads (JSON) of the format's version with random columns."""
+    if draw(st.booleans()):
+        rows = draw(st.lists(rows_strategy, min_size=1, max_size=6))
+        payload = bytearray(zlib.decompress(packed(build(rows))[len(PACKED) :]))
+        for _ in range(draw(st.integers(1, 3))):
+            at = draw(st.integers(0, len(payload)))
+            action = draw(st.sampled_from(["flip", "cut", "add"]))
+            if action == "flip" and at < len(payload):
+                payload[at] ^= draw(st.integers(1, 255))
+            elif action == "cut":
+                del payload[at:]
+            else:
+                payload[at:at] = draw(st.binary(min_size=1, max_size=4))
+        return PACKED + zlib.compress(bytes(payload))
+    head = {**draw(headers), "schema_version": 2}
+    head["rows"] = draw(st.lists(st.integers(0, 2), min_size=3, max_size=3) | json_values)
+    text = json.dumps(head).encode()
+    size = draw(st.integers(0, 60))
     body = draw(st.binary(min_size=size, max_size=size))
-    return PACKED + zlib.compress(len(text).to_bytes(4, "little") + text + body)
+    choice = draw(st.integers(0, 4))  # mostly the head's true length
+    prefix = [b"", b"\x01"][choice] if choice < 2 else struct.pack("<I", len(text))
+    return PACKED + zlib.compress(prefix + text + body)
+
+
+def test_a_stored_run_holds_exactly_its_layout() -> None:
+    """A byte more or less than the head and the tables' rows need: refused."""
+    run = build([("main", ("db", "c.py"), 0, 4, -1, None, 0, 5, 2, 3, -1, 0)])
+    payload = zlib.decompress(packed(run)[len(PACKED) :])
+    for changed in (payload + b"\x00", payload[:-1], payload[:3]):
+        with pytest.raises(FormatError) as refused:
+            unpacked(PACKED + zlib.compress(changed))
+        assert "\n" not in str(refused.value)
+    assert held(unpacked(PACKED + zlib.compress(payload))) == held(run)
 
 
 @SETTINGS
-@given(stored())
+@given(damaged() | st.binary(max_size=60).map(lambda b: PACKED + b))
 def test_a_damaged_stored_run_is_one_line(data: bytes) -> None:
     """Whatever follows the packed mark, it reads as a run or fails in one line."""
     problem = None
@@ -403,10 +490,9 @@ def test_a_damaged_stored_run_is_one_line(data: bytes) -> None:
 def test_runs_stored_as_json_by_schema_1_still_load(
     pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A history of schema 1 (a run's data as zlib-compressed JSON) is migrated, and its
-    runs export as they were recorded (the suite's fixtures log their own setups)."""
-    import zlib
-
+    """A history of schema 1 (a run's data as zlib-compressed JSON) is read as it is by
+    what only reads it, marked schema 2 by the first save, and its runs export as they
+    were recorded (the suite's fixtures log their own setups)."""
     pytester.makepyfile(
         "import pytest\n@pytest.fixture\ndef f():\n    open('gt.log', 'a').write('f\\n')\n"
         "@pytest.mark.parametrize('i', range(4))\ndef test_x(f, i): pass"
@@ -422,6 +508,12 @@ def test_runs_stored_as_json_by_schema_1_still_load(
         connection.execute("UPDATE runs SET data = ?", (data,))
         connection.execute("PRAGMA user_version = 1")
     connection.close()
+    assert cli(["export", "1", f"--db={db}", f"--json={out}"]) == 0
+    assert cli(["runs", f"--db={db}"]) == 0
+    pytester.runpytest("-p", "no:cacheprovider", "--fixture-perf-no-save").assert_outcomes(passed=4)
+    with sqlite3.connect(db) as connection:  # read only: still readable by schema 1
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == 1
+    connection.close()
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=4)
     with sqlite3.connect(db) as connection:
         assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
@@ -434,7 +526,7 @@ def test_runs_stored_as_json_by_schema_1_still_load(
         assert cli(["export", str(number), f"--db={db}", f"--json={out}"]) == 0
         document = json.loads(out.read_text())
         assert [f["setups"] for f in document["fixtures"] if f["name"] == "f"] == [4]
-    assert (pytester.path / "gt.log").read_text().count("f") == 8
+    assert (pytester.path / "gt.log").read_text().count("f") == 12
 
 
 def _concurrent_round(path: Path, processes: int) -> list[subprocess.CompletedProcess[str]]:

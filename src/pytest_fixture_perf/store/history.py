@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import operator
 import os
 import sqlite3
 import struct
@@ -51,7 +52,7 @@ SQLITE_HEADER: Final = b"SQLite format 3\x00"
 
 #: The history's schema version and, per version, the statements that migrate the version
 #: before it (``0``: an empty file) to it. Never edit a released version: add one.
-#: (Versions 1 and 2 are released with pytest-fixture-perf 0.2.)
+#: (None is released yet: 0.1.0, not yet published, will ship version 2.)
 SCHEMA_VERSION: Final = 2
 MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
     # 1: runs (meta, totals, the run's data while recent) and per-definition statistics
@@ -84,7 +85,8 @@ MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
         )""",
     ),
     # 2: a run's data is stored packed (see PACKED); the runs stored before keep theirs as
-    # zlib-compressed JSON, which this version still reads
+    # zlib-compressed JSON, which this version still reads. No table changes: a file of
+    # version 1 is read as it is and marked at its first save (History._stamp).
     2: (),
 }
 
@@ -217,31 +219,36 @@ class History:
             raise HistoryError(f"{path}: not a SQLite database (left untouched)")
 
     def _migrate(self) -> None:
+        """Make the file's schema this version's, unless the versions since its own only
+        change what new rows hold: then it is read as it is (a read-only file too), and
+        the first save marks it (:meth:`_stamp`)."""
         version, application = self._versions()
+        self._check_not_newer(version)
+        if version == SCHEMA_VERSION or (version and not _changes_tables(version)):
+            return
+        with self._transaction():
+            version, application = self._versions()  # another process may have migrated
+            if (version == 0 and self._has_tables()) or (version and application != APPLICATION_ID):
+                raise HistoryError(f"{self.path}: not a pytest-fixture-perf history")
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[target]:
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {target}")
+
+    def _stamp(self) -> None:
+        """In the write transaction of a save: the file says it holds rows of this schema
+        (which versions that read only older schemas then refuse, rather than misread)."""
+        version, _ = self._versions()
+        self._check_not_newer(version)
+        if version < SCHEMA_VERSION:
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _check_not_newer(self, version: int) -> None:
         if version > SCHEMA_VERSION:
             raise HistoryError(
                 f"{self.path}: written by a newer pytest-fixture-perf (history schema "
                 f"{version}; this version reads up to {SCHEMA_VERSION})"
             )
-        if version == SCHEMA_VERSION:
-            return
-        try:
-            with self._transaction():
-                version, application = self._versions()  # another process may have migrated
-                if (version == 0 and self._has_tables()) or (
-                    version and application != APPLICATION_ID
-                ):
-                    raise HistoryError(f"{self.path}: not a pytest-fixture-perf history")
-                for target in range(version + 1, SCHEMA_VERSION + 1):
-                    for statement in MIGRATIONS[target]:
-                        self.db.execute(statement)
-                    self.db.execute(f"PRAGMA user_version = {target}")
-        except (HistoryError, sqlite3.OperationalError) as exc:
-            # A history that cannot be written (a read-only file) whose later versions
-            # only change what new rows hold is read as it is: nothing can be saved to it.
-            pending = [MIGRATIONS[t] for t in range(max(version, 1) + 1, SCHEMA_VERSION + 1)]
-            if not (version and "readonly" in str(exc) and not any(pending)):
-                raise
 
     def _versions(self) -> tuple[int, int]:
         try:
@@ -323,6 +330,7 @@ class History:
         ]  # fmt: skip
         try:
             with self._transaction():
+                self._stamp()
                 cursor = self.db.execute(
                     "INSERT INTO runs (run_id, started_at, ended_at, session_seconds, "
                     "git_commit, git_branch, git_dirty, worker_count, dist, tests, selection, "
@@ -490,11 +498,17 @@ class History:
             )
         data = rows[0][0]
         try:
+            if not isinstance(data, bytes):
+                raise FormatError(f"its data is {type(data).__name__}, not bytes")
             if data.startswith(PACKED):
                 return unpacked(data)
             return Run.from_json(zlib.decompress(data))  # stored by schema 1
-        except (zlib.error, FormatError) as exc:
-            raise HistoryError(f"{self.path}: run {run.seq} is damaged: {exc}") from None
+        except (zlib.error, FormatError, MemoryError) as exc:
+            raise HistoryError(
+                f"{self.path}: run {run.seq} is damaged: {exc!r}"
+                if isinstance(exc, MemoryError)
+                else f"{self.path}: run {run.seq} is damaged: {exc}"
+            ) from None
 
 
 def trend(history: History, run: Run, stats: RunStats, size: int) -> dict[str, Any]:
@@ -551,22 +565,29 @@ def packed(run: Run) -> bytes:
 
 def unpacked(data: bytes) -> Run:
     """The run stored as ``data`` (``PACKED``), checked as any document of the format
-    (``FormatError`` when it is damaged)."""
+    (``FormatError`` when it is damaged). Never more is decompressed than the layout
+    says the run holds."""
+    stream = zlib.decompressobj()
     try:
-        body = zlib.decompress(memoryview(data)[len(PACKED) :])
-        (size,) = _HEAD.unpack_from(body)
-        head = json.loads(body[_HEAD.size : _HEAD.size + size])
-    except (zlib.error, struct.error, ValueError, RecursionError) as exc:
+        tail = memoryview(data)[len(PACKED) :]
+        (size,) = _HEAD.unpack(_inflate(stream, tail, _HEAD.size))
+        head = json.loads(_inflate(stream, stream.unconsumed_tail, size))
+    except (zlib.error, ValueError, RecursionError) as exc:
         raise FormatError(f"not a packed run: {exc}") from None
     rows = head.pop("rows", None) if type(head) is dict else None
     sizes = [sum(item for _, _, item in integers) for integers in INTEGER_COLUMNS.values()]
     if (
         type(rows) is not list or len(rows) != len(TABLES)
         or any(type(n) is not int or n < 0 for n in rows)
-        or len(body) != _HEAD.size + size + sum(n * s for n, s in zip(rows, sizes, strict=True))
     ):  # fmt: skip
-        raise FormatError("rows: not as many bytes as the tables' rows need")
-    position = _HEAD.size + size
+        raise FormatError("rows: expected the number of rows of each table")
+    try:
+        body = _inflate(stream, stream.unconsumed_tail, sum(map(operator.mul, rows, sizes)))
+        if stream.decompress(stream.unconsumed_tail, 1) or not stream.eof or stream.unused_data:
+            raise FormatError("more bytes than the tables' rows need")
+    except zlib.error as exc:
+        raise FormatError(f"not a packed run: {exc}") from None
+    position = 0
     param_ids = head.pop("param_id", None)
     for (table, columns), n in zip(TABLES.items(), rows, strict=True):
         integers = iter(INTEGER_COLUMNS[table])
@@ -584,6 +605,20 @@ def unpacked(data: bytes) -> Run:
             position += n * item
         head[table] = section
     return Run.from_dict(head)
+
+
+def _inflate(stream: Any, data: bytes | memoryview, size: int) -> bytes:
+    """Exactly ``size`` bytes more of a zlib ``stream`` fed ``data`` (``FormatError`` when
+    it holds fewer): a damaged file cannot make it inflate more."""
+    out = stream.decompress(data, size) if size else b""
+    if len(out) != size:
+        raise FormatError("cut short: fewer bytes than its layout says")
+    return out
+
+
+def _changes_tables(version: int) -> bool:
+    """Whether a schema after ``version`` changes the tables (not only what rows hold)."""
+    return any(MIGRATIONS[target] for target in range(version + 1, SCHEMA_VERSION + 1))
 
 
 def _compressed(pieces: Iterable[str]) -> bytes:
