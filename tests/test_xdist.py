@@ -123,9 +123,17 @@ def test_local_workers_send_their_records_once(full_suite: Suite, transport: str
         assert len(set(carried)) > 2 * 2
 
 
-#: A worker's spool removed (or cut to nothing) by someone else once its tests are done.
+#: A worker's spool removed, cut to nothing or cut before its last record, by someone
+#: else once its tests are done.
 SPOOL_DAMAGE = """
-import os, pytest
+import os, struct, pytest
+
+def cut_last(spool):
+    data, offset, last = open(spool, "rb").read(), 0, 0
+    while offset < len(data):  # records framed as documented: two lengths, then them
+        last = offset
+        offset += 8 + sum(struct.unpack_from("<II", data, offset))
+    os.truncate(spool, last)
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session):
@@ -138,19 +146,30 @@ def pytest_sessionfinish(session):
 @pytest.mark.parametrize(
     ("action", "said"),
     [("os.remove(spool)", "the spool * is gone: its worker wrote * records to it"),
-     ("os.truncate(spool, 0)", "the spool * holds 0 of the * records its worker wrote to it")],
+     ("os.truncate(spool, 0)", "the spool * holds 0 of the * records its worker wrote to it"),
+     ("cut_last(spool)", "the spool * holds * of the * records its worker wrote to it")],
 )  # fmt: skip
-def test_a_spool_damaged_under_its_worker_is_said(suite: Suite, action: str, said: str) -> None:
+@pytest.mark.parametrize("warnings", ["shown", "errors"])
+def test_a_spool_damaged_under_its_worker_is_said(
+    suite: Suite, action: str, said: str, warnings: str
+) -> None:
     """What a worker's spool lost after it was written is said, in one line naming the
-    spool; the tests' outcomes are unchanged."""
+    spool, as a warning; under ``-W error`` in the terminal summary. The tests' outcomes
+    are unchanged."""
     suite.pytester.makeconftest(SPOOL_DAMAGE.format(action=action))
     suite.pytester.makepyfile(
         "import pytest\n@pytest.fixture\ndef f(): pass\n"
         "@pytest.mark.parametrize('i', range(3))\ndef test_x(f, i): pass"
     )
-    result, _ = suite.run("-n", "1", "-W", "always::pytest_fixture_perf.FixturePerfWarning")
+    flag = "always" if warnings == "shown" else "error"
+    result, _ = suite.run("-n", "1", "-W", f"{flag}::pytest_fixture_perf.FixturePerfWarning")
     result.assert_outcomes(passed=3)
-    result.stdout.fnmatch_lines([f"*FixturePerfWarning: {said}"])
+    prefix = "*FixturePerfWarning: " if warnings == "shown" else "fixture-perf: "
+    result.stdout.fnmatch_lines([prefix + said])
+    if action.startswith("cut_last"):  # exactly the last record is missing
+        found = re.search(r"holds (\d+) of the (\d+) records", str(result.stdout))
+        assert found is not None
+        assert int(found[1]) == int(found[2]) - 1 >= 2
 
 
 @pytest.mark.parametrize(

@@ -126,6 +126,8 @@ class Reporting(Role):
     #: fails the session (--fixture-perf-strict, or -W error, which swallowed the warning).
     output_failures: tuple[str, ...] = ()
     outputs_fail_session = False
+    #: Warnings that ``-W error`` swallowed: said in the terminal summary.
+    unsaid: Sequence[str] = ()
 
     def finish(self, session: pytest.Session, exitstatus: int) -> None:
         from .collect import meta
@@ -252,6 +254,7 @@ class Reporting(Role):
             write_insights(terminalreporter, self.insights)
             write_verdict(terminalreporter, verdict, table=False)
         write_output_failures(terminalreporter, self.output_failures, self.outputs_fail_session)
+        write_output_failures(terminalreporter, self.unsaid, False)
 
 
 def selection(nodeids: Sequence[str]) -> dict[str, Any]:
@@ -616,6 +619,7 @@ class Controller(Reporting):
         #: Problems met in xdist's hooks (pytest shows the warnings of the session's end,
         #: not theirs): said with the workers' refused records, at the next merge.
         self._problems: list[str] = []
+        self.unsaid: list[str] = []
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
@@ -748,10 +752,10 @@ class Controller(Reporting):
         """Everything the workers sent, in the run (and a warning for what was not, and for
         the problems met since the last merge)."""
         self.intake.merge()
-        for problem in self._problems:
-            warn(problem)
-        for error in self.intake.errors:
-            warn(f"ignored fixture records from a worker: {error}")
+        errors = [f"ignored fixture records from a worker: {e}" for e in self.intake.errors]
+        for message in [*self._problems, *errors]:
+            if not warn(message):  # -W error: said in the terminal summary instead
+                self.unsaid.append(message)
         self._problems.clear()
         self.intake.errors.clear()
 

@@ -300,7 +300,8 @@ def write_verdict(tr: pytest.TerminalReporter, verdict: Verdict, *, table: bool 
 def write_output_failures(
     tr: pytest.TerminalReporter, failures: Sequence[str], fails_session: bool
 ) -> None:
-    """The files that could not be written (the JSON file, the trace, the history)."""
+    """What could not be done or said: the files that could not be written (the JSON
+    file, the trace, the history), the warnings ``-W error`` swallowed."""
     for message in failures:
         tr.write_line(
             f"fixture-perf: {message}" + (" (the session fails)" if fails_session else ""),
