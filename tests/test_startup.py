@@ -8,6 +8,9 @@ them against what that process does.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from conftest import INI
@@ -16,7 +19,9 @@ CONFTEST = """
 import os, sys
 
 def pytest_unconfigure(config):
-    name = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    # (not PYTEST_XDIST_WORKER: the run's controller inherits it when this suite runs
+    # under xdist)
+    name = getattr(config, "workerinput", {}).get("workerid", "main")
     loaded = sorted(m for m in sys.modules
                     if m.startswith("pytest_fixture_perf") or m == "sqlite3")
     with open(f"modules-{name}.txt", "w") as out:
@@ -86,3 +91,27 @@ def test_workers_load_no_reporting(pytester: pytest.Pytester) -> None:
     for worker in ("gw0", "gw1"):
         assert modules[worker] >= RECORDING
         assert not modules[worker] & (REPORTING | {SUMMARY, "pytest_fixture_perf.store.history"})
+
+
+def test_the_package_loads_its_names_when_used() -> None:
+    """``import pytest_fixture_perf`` loads none of the API; each public name and
+    submodule is there when asked for, and listed by ``dir()``."""
+    code = """
+import sys, pytest_fixture_perf as p
+loaded = lambda: sorted(m for m in sys.modules if m.startswith("pytest_fixture_perf."))
+assert "pytest_fixture_perf.api" not in loaded(), loaded()
+assert set(p.__all__) <= set(dir(p))
+for name in p.__all__:
+    getattr(p, name)
+assert p.api.track_fixture_performance is p.track_fixture_performance
+assert p.model.Run is p.Run
+try:
+    p.no_such_name
+except AttributeError:
+    pass
+else:
+    raise AssertionError("a name that is not there")
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "ok", done.stderr
