@@ -504,11 +504,8 @@ class History:
                 return unpacked(data)
             return Run.from_json(zlib.decompress(data))  # stored by schema 1
         except (zlib.error, FormatError, MemoryError) as exc:
-            raise HistoryError(
-                f"{self.path}: run {run.seq} is damaged: {exc!r}"
-                if isinstance(exc, MemoryError)
-                else f"{self.path}: run {run.seq} is damaged: {exc}"
-            ) from None
+            problem = "too large to read" if isinstance(exc, MemoryError) else exc
+            raise HistoryError(f"{self.path}: run {run.seq} is damaged: {problem}") from None
 
 
 def trend(history: History, run: Run, stats: RunStats, size: int) -> dict[str, Any]:
