@@ -44,7 +44,7 @@ from ..model.run import (
     Run,
     dumps_compact,
     typecode,
-)  # fmt: skip
+)
 
 #: The spool of the ``{number}``-th worker the controller started, in the per-run folder
 #: (numbered: a gateway id is the user's to choose, ``--tx=popen//id=...``, and is no
