@@ -318,6 +318,10 @@ INTEGER_COLUMNS: Final = {
             for column, kind in columns.items() if (code := typecode(kind))]
     for table, columns in TABLES.items()
 }  # fmt: skip
+#: Per table, the bytes of a row of all its integer columns.
+ROW_BYTES: Final = {
+    table: sum(size for _, _, size in integers) for table, integers in INTEGER_COLUMNS.items()
+}
 
 
 class Run:

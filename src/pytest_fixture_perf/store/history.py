@@ -38,7 +38,7 @@ from typing import Any, Final, NamedTuple
 from ..defaults import HISTORY_PATH, INT_LIMIT, KEEP_EVENTS, TREND
 from ..model.compare import MEASURES, Samples
 from ..model.derive import RunStats, fixture_entry
-from ..model.run import INTEGER_COLUMNS, TABLES, FormatError, Run, dumps_compact
+from ..model.run import INTEGER_COLUMNS, ROW_BYTES, TABLES, FormatError, Run, dumps_compact
 
 #: The folder of the default history, which gets a ``.gitignore``.
 DIRECTORY: Final = PurePosixPath(HISTORY_PATH).parent.name
@@ -572,14 +572,14 @@ def unpacked(data: bytes) -> Run:
     except (zlib.error, ValueError, RecursionError) as exc:
         raise FormatError(f"not a packed run: {exc}") from None
     rows = head.pop("rows", None) if type(head) is dict else None
-    sizes = [sum(item for _, _, item in integers) for integers in INTEGER_COLUMNS.values()]
     if (
         type(rows) is not list or len(rows) != len(TABLES)
         or any(type(n) is not int or n < 0 for n in rows)
     ):  # fmt: skip
         raise FormatError("rows: expected the number of rows of each table")
     try:
-        body = _inflate(stream, stream.unconsumed_tail, sum(map(operator.mul, rows, sizes)))
+        body_size = sum(map(operator.mul, rows, ROW_BYTES.values()))
+        body = _inflate(stream, stream.unconsumed_tail, body_size)
         if stream.decompress(stream.unconsumed_tail, 1) or not stream.eof or stream.unused_data:
             raise FormatError("more bytes than the tables' rows need")
     except zlib.error as exc:

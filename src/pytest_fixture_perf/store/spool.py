@@ -38,6 +38,7 @@ from typing import Any, Final, NamedTuple
 from ..model.run import (
     FORMAT_VERSION,
     INTEGER_COLUMNS,
+    ROW_BYTES,
     TABLES,
     FormatError,
     Mark,
@@ -59,7 +60,7 @@ assert [(t, c) for t, cs in TABLES.items() for c, k in cs.items() if not typecod
 assert list(TABLES) == ["events", "test_runs", "uses"]
 #: per table, the bytes of a row of each integer column, and of all of them
 _SIZES: Final = [[size for _, _, size in columns] for columns in INTEGER_COLUMNS.values()]
-_EVENT_BYTES, _RUN_BYTES, _USE_BYTES = (sum(sizes) for sizes in _SIZES)
+_EVENT_BYTES, _RUN_BYTES, _USE_BYTES = ROW_BYTES.values()
 
 #: Flags for creating a spool: a new file (never one already there, never through a link),
 #: binary (Windows would otherwise write each newline byte as two), kept from child
