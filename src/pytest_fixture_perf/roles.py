@@ -295,16 +295,20 @@ class Local(Role):
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         """Before the test's fixtures are set up."""
-        self.recorder.begin_test(item.nodeid)
-        if len(self.recorder.buffer) >= FLUSH_THRESHOLD:
-            self.recorder.flush()  # bound the buffer
-        self._check()
+        recorder = self.recorder
+        recorder.begin_test(item.nodeid)
+        if len(recorder.buffer) >= FLUSH_THRESHOLD:
+            recorder.flush()  # bound the buffer
+        if recorder.error is not None:
+            self._check()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_teardown(self, item: pytest.Item) -> None:
         """After the test ran, before its fixtures are torn down."""
-        self.recorder.begin_teardown(item)
-        self._check()
+        recorder = self.recorder
+        recorder.begin_teardown(item)
+        if recorder.error is not None:
+            self._check()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

@@ -205,6 +205,12 @@ def _workers(c: _Context) -> list[Insight]:
     """Workers of one xdist run (one shard) that started late or sat idle at the end while
     others still ran tests (gaps between tests are pytest's own overhead, not counted)."""
     run, t = c.run, c.run.test_runs
+    by_shard: dict[str, list[int]] = {}
+    for w, worker in enumerate(run.workers):
+        if worker.id != MAIN_WORKER:
+            by_shard.setdefault(c.shard.get(worker.id, ""), []).append(w)
+    if all(len(members) < 2 for members in by_shard.values()):
+        return []  # no shard ran on two workers (a serial run): nothing to compare
     anchors = [w.anchor_ns or 0 for w in run.workers]
     spans: dict[int, list[int]] = {}  # worker -> [first start, last end, busy]
     for w, start, end in zip(t.worker, t.setup_ns, t.end_ns, strict=True):
@@ -215,10 +221,6 @@ def _workers(c: _Context) -> list[Insight]:
         else:
             span[0], span[1] = min(span[0], start), max(span[1], end)
             span[2] += end - start
-    by_shard: dict[str, list[int]] = {}
-    for w, worker in enumerate(run.workers):
-        if worker.id != MAIN_WORKER:
-            by_shard.setdefault(c.shard.get(worker.id, ""), []).append(w)
     found = []
     for shard, members in sorted(by_shard.items()):
         lost = [run.workers[w].id for w in members if run.workers[w].lost is not None]

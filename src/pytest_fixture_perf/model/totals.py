@@ -184,9 +184,16 @@ class Totals:
                     tally.teardown_errors += 1
         u = run.uses
         start, end = self._mark.uses, mark.uses
-        # uses counted per (worker, definition) in C, then added once per cell
-        pairs = zip(u.worker[start:end], u.definition[start:end], strict=True)
-        for (w, d), n in Counter(pairs).items():
+        # uses counted per (worker, definition) in C, then added once per cell; the uses of
+        # one worker (always, serially) by definition alone, without making pairs
+        workers = u.worker[start:end]
+        counts: Mapping[tuple[int, int], int]
+        if workers and workers.count(workers[0]) == len(workers):
+            w = workers[0]
+            counts = {(w, d): n for d, n in Counter(u.definition[start:end]).items()}
+        else:
+            counts = Counter(zip(workers, u.definition[start:end], strict=True))
+        for (w, d), n in counts.items():
             row = cells.setdefault(w, {})
             tally = row.get(d)
             if tally is None:
