@@ -172,6 +172,61 @@ def test_a_spool_damaged_under_its_worker_is_said(
         assert int(found[1]) == int(found[2]) - 1 >= 2
 
 
+def test_without_a_per_run_folder_the_reports_carry_the_records(
+    full_suite: Suite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The controller (in this process) cannot make its per-run folder: that is said in one
+    line, there is no spool and no live view, and the workers' reports carry every record
+    (the counts stay exact)."""
+    import tempfile
+
+    def refuse(*args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    result, doc = full_suite.run("-n", "2", "-W", "always::pytest_fixture_perf.FixturePerfWarning")
+    result.assert_outcomes(passed=18, skipped=1, errors=4)
+    result.stdout.fnmatch_lines([
+        "*FixturePerfWarning: no per-run folder (Permission denied): workers send their "
+        "records with each test's report, and there is no live view across workers"
+    ])  # fmt: skip
+    assert reported(doc, NAMES) == +full_suite.ground_truth()
+
+
+def test_without_a_live_store_the_counts_stay_exact(
+    full_suite: Suite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The live store cannot be made: said in one line; the spools still carry the
+    records."""
+    import sqlite3
+
+    from pytest_fixture_perf.store import live
+
+    def refuse(folder: Path) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(live, "create", refuse)
+    result, doc = full_suite.run("-n", "2", "-W", "always::pytest_fixture_perf.FixturePerfWarning")
+    result.assert_outcomes(passed=18, skipped=1, errors=4)
+    result.stdout.fnmatch_lines(
+        ["*FixturePerfWarning: no live view across workers: OperationalError: disk I/O error"]
+    )
+    assert reported(doc, NAMES) == +full_suite.ground_truth()
+
+
+def test_a_spool_that_cannot_be_read_is_said(suite: Suite) -> None:
+    """A worker's spool replaced by a directory once its tests are done: the controller
+    says it could not read it, naming it; the tests' outcomes are unchanged."""
+    suite.pytester.makeconftest(SPOOL_DAMAGE.format(action="os.remove(spool); os.mkdir(spool)"))
+    suite.pytester.makepyfile(
+        "import pytest\n@pytest.fixture\ndef f(): pass\n"
+        "@pytest.mark.parametrize('i', range(3))\ndef test_x(f, i): pass"
+    )
+    result, _ = suite.run("-n", "1", "-W", "always::pytest_fixture_perf.FixturePerfWarning")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*FixturePerfWarning: could not read the spool *: Is a directory"])
+
+
 @pytest.mark.parametrize(
     ("restarts", "transport"),
     [("0", "spool"), ("1", "spool"), ("0", "reports"),
