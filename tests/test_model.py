@@ -377,3 +377,51 @@ def test_the_report_does_not_depend_on_arrival_order() -> None:
     assert setup["total"] == (100 + 500 + 1000 + 300 + 600) / 1e9
     assert by_scope == {"function": {"setups": 5, "seconds": setup["total"]}}
     assert workers == {"gw0": 1, "gw1": 2, "gw2": 2}
+
+
+@SETTINGS
+@given(st.lists(rows_strategy, max_size=30), st.lists(st.integers(0, 30), max_size=3))
+def test_totals_count_the_rows_however_updated(rows: list[Row], splits: list[int]) -> None:
+    """Each (worker, fixture) tally holds the counts, sums and maxima of its rows, computed
+    here row by row, whether the rows arrive at once or between updates."""
+    from pytest_fixture_perf.model.totals import Totals
+
+    run = Run()
+    totals = Totals(run, track_changes=True)
+    changed: set[tuple[str, str]] = set()
+    done = 0
+    for cut in [*sorted(splits), len(rows)]:
+        batch, done = rows[done : max(cut, done)], max(cut, done)
+        for w, (name, path), phase, scope, pidx, pid, test, *rest in batch:
+            d = run.definition_id(Definition.make(name, path, 1, "function"))
+            t = NONE if test < 0 else run.test_id(TESTS[test])
+            run.add_events([(d, phase, scope, pidx, pid, t, *rest)], run.worker_id(w))
+        totals.update()
+        changed |= {(run.workers[w].id, run.definitions[d].key)
+                    for w, d, _ in totals.take_changed()}  # fmt: skip
+    expected: dict[tuple[str, str], dict[str, Any]] = {}
+    for w, (name, path), phase, scope, _, _, _, _, ns, _, _, outcome in rows:
+        cell = expected.setdefault((w, f"{path}::{name}"), Counter())
+        if phase == 0:
+            cell["setups"] += 1
+            cell["setup_ns"] += ns
+            cell["max_setup_ns"] = max(cell["max_setup_ns"], ns)
+            cell["setup_errors"] += outcome == 1
+            cell["setup_skips"] += outcome == 2
+            cell[SCOPES[scope]] += 1
+        else:
+            cell["teardowns"] += 1
+            cell["teardown_ns"] += ns
+            cell["teardown_errors"] += outcome == 1
+    found = {
+        (run.workers[w].id, run.definitions[d].key): tally
+        for w, row in totals.cells.items()
+        for d, tally in row.items()
+    }
+    assert set(found) == set(expected) == changed
+    for cell, tally in found.items():
+        want = expected[cell]
+        for name in ("setups", "teardowns", "setup_ns", "teardown_ns", "max_setup_ns",
+                     "setup_errors", "setup_skips", "teardown_errors"):  # fmt: skip
+            assert getattr(tally, name) == want[name], (cell, name)
+        assert tally.scopes == {s: want[s] for s in SCOPES if want[s]}, cell

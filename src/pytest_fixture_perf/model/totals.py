@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import compress
 from typing import Final
 
-from .run import ERROR, NONE, SCOPES, SETUP, SKIPPED, Definition, Mark, Run
+from .run import ERROR, SCOPES, SETUP, SKIPPED, Definition, Mark, Run
 
 
 class Tally:
@@ -143,45 +144,45 @@ class Totals:
         self._changed: set[tuple[int, int]] | None = set() if track_changes else None
 
     def update(self) -> None:
-        """Fold the rows the run gained since the last update (one loop, no generator: it
-        runs over every event of the run)."""
+        """Fold the rows the run gained since the last update.
+
+        It runs over every event of the run, so its loop does the least: each event's
+        duration goes into a list per (worker, definition, phase, effective scope), and the
+        counts, sums and maxima come from those lists in C. Outcomes other than "ok" are
+        rare: only those events are looked at one by one."""
         run, mark = self.run, self.run.mark()
         e = run.events
         start, end = self._mark.events, mark.events
-        scope_names = SCOPES
-        cells, changed = self.cells, self._changed
-        row: dict[int, Tally] = {}
-        last = NONE
-        for w, d, phase, scope, ns, outcome in zip(
-            e.worker[start:end], e.definition[start:end], e.phase[start:end],
-            e.scope[start:end], e.exclusive_ns[start:end], e.outcome[start:end], strict=True,
-        ):  # fmt: skip
-            if w != last:
-                row = cells.setdefault(w, {})
-                last = w
-            tally = row.get(d)
-            if tally is None:
-                tally = row[d] = Tally()
-            if changed is not None:
-                changed.add((w, d))
-            if phase == SETUP:
-                tally.setups += 1
-                tally.setup_ns += ns
-                if ns > tally.max_setup_ns:
-                    tally.max_setup_ns = ns
-                if outcome:
-                    if outcome == ERROR:
-                        tally.setup_errors += 1
-                    elif outcome == SKIPPED:
-                        tally.setup_skips += 1
-                scopes = tally.scopes
-                name = scope_names[scope]
-                scopes[name] = scopes.get(name, 0) + 1
+        durations: dict[tuple[int, int, int, int], list[int]] = {}
+        cells = zip(e.worker[start:end], e.definition[start:end], e.phase[start:end],
+                    e.scope[start:end], strict=True)  # fmt: skip
+        for key, ns in zip(cells, e.exclusive_ns[start:end], strict=True):
+            found = durations.get(key)
+            if found is None:
+                durations[key] = [ns]
             else:
-                tally.teardowns += 1
-                tally.teardown_ns += ns
+                found.append(ns)
+        scope_names = SCOPES
+        for (w, d, phase, scope), values in durations.items():
+            tally = self._tally(w, d)
+            if phase == SETUP:
+                tally.setups += len(values)
+                tally.setup_ns += sum(values)
+                tally.max_setup_ns = max(tally.max_setup_ns, *values)
+                scopes, name = tally.scopes, scope_names[scope]
+                scopes[name] = scopes.get(name, 0) + len(values)
+            else:
+                tally.teardowns += len(values)
+                tally.teardown_ns += sum(values)
+        for i in compress(range(start, end), e.outcome[start:end]):  # the events not "ok"
+            tally, outcome = self._tally(e.worker[i], e.definition[i]), e.outcome[i]
+            if e.phase[i] == SETUP:
                 if outcome == ERROR:
-                    tally.teardown_errors += 1
+                    tally.setup_errors += 1
+                elif outcome == SKIPPED:
+                    tally.setup_skips += 1
+            elif outcome == ERROR:
+                tally.teardown_errors += 1
         u = run.uses
         start, end = self._mark.uses, mark.uses
         # uses counted per (worker, definition) in C, then added once per cell; the uses of
@@ -194,14 +195,20 @@ class Totals:
         else:
             counts = Counter(zip(workers, u.definition[start:end], strict=True))
         for (w, d), n in counts.items():
-            row = cells.setdefault(w, {})
-            tally = row.get(d)
-            if tally is None:
-                tally = row[d] = Tally()
-            if changed is not None:
-                changed.add((w, d))
-            tally.uses += n
+            self._tally(w, d).uses += n
         self._mark = mark
+
+    def _tally(self, w: int, d: int) -> Tally:
+        """The tally of worker ``w`` and definition ``d`` (made when new), noted as changed."""
+        row = self.cells.get(w)
+        if row is None:
+            row = self.cells[w] = {}
+        tally = row.get(d)
+        if tally is None:
+            tally = row[d] = Tally()
+        if self._changed is not None:
+            self._changed.add((w, d))
+        return tally
 
     def take_changed(self) -> list[tuple[int, int, Tally]]:
         """The (worker, definition, tally) cells changed since the last call."""
