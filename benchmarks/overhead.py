@@ -86,6 +86,9 @@ def write_suite(root: Path, tests: int, modules: int = 10) -> int:
 # Measure an ordinary install: let Python cache bytecode even where the environment says
 # not to (otherwise the plugin's modules are recompiled on every run).
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+#: For instruction counts: string hashes fixed (``PYTHONHASHSEED=0``, as the figures in
+#: RESULTS.md were counted), so that a count repeats from one run to the next.
+COUNT_ENV = {**ENV, "PYTHONHASHSEED": "0"}
 
 
 def run(python: Path | str, root: Path, args: list[str]) -> tuple[float, float]:
@@ -110,7 +113,8 @@ def process_instructions(python: Path | str, root: Path, args: list[str]) -> lis
             ["valgrind", "--tool=callgrind", "--trace-children=yes",
              f"--callgrind-out-file={out}/cg.%p", str(python), "-m", "pytest", "-q",
              "-p", "no:cacheprovider", "-p", "no:asyncio", *args],
-            cwd=root, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV,
+            cwd=root, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=COUNT_ENV,
         )  # fmt: skip
         found = []
         for path in sorted(Path(out).iterdir()):
