@@ -168,7 +168,7 @@ class Totals:
             if phase == SETUP:
                 tally.setups += len(values)
                 tally.setup_ns += sum(values)
-                tally.max_setup_ns = max(tally.max_setup_ns, *values)
+                tally.max_setup_ns = max(tally.max_setup_ns, max(values))
                 scopes, name = tally.scopes, scope_names[scope]
                 scopes[name] = scopes.get(name, 0) + len(values)
             else:
