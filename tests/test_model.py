@@ -75,11 +75,16 @@ def build(
     run.meta.update(meta or {})
     for worker in workers:
         run.worker_id(worker)
+    add(run, rows, line)
+    return run
+
+
+def add(run: Run, rows: list[Row], line: int = 1) -> None:
+    """Add ``rows`` to ``run``, one by one."""
     for w, (name, path), phase, scope, pidx, pid, test, *rest in rows:
         d = run.definition_id(Definition.make(name, path, line, "function"))
         t = NONE if test < 0 else run.test_id(TESTS[test])
         run.add_events([(d, phase, scope, pidx, pid, t, *rest)], run.worker_id(w))
-    return run
 
 
 def facts(rows: list[Row]) -> Counter[tuple[Any, ...]]:
@@ -391,11 +396,8 @@ def test_totals_count_the_rows_however_updated(rows: list[Row], splits: list[int
     changed: set[tuple[str, str]] = set()
     done = 0
     for cut in [*sorted(splits), len(rows)]:
-        batch, done = rows[done : max(cut, done)], max(cut, done)
-        for w, (name, path), phase, scope, pidx, pid, test, *rest in batch:
-            d = run.definition_id(Definition.make(name, path, 1, "function"))
-            t = NONE if test < 0 else run.test_id(TESTS[test])
-            run.add_events([(d, phase, scope, pidx, pid, t, *rest)], run.worker_id(w))
+        add(run, rows[done : max(cut, done)])
+        done = max(cut, done)
         totals.update()
         changed |= {(run.workers[w].id, run.definitions[d].key)
                     for w, d, _ in totals.take_changed()}  # fmt: skip
