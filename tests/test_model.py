@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+from array import array
 from collections import Counter
 from itertools import permutations
 from typing import Any
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 from pytest_fixture_perf.model import FORMAT_VERSION, Definition, FormatError, Run, Worker
 from pytest_fixture_perf.model.derive import derive
 from pytest_fixture_perf.model.intake import Intake
-from pytest_fixture_perf.model.run import NONE, SCOPES, Mark
+from pytest_fixture_perf.model.run import NONE, SCOPES, Mark, _json_column
 from pytest_fixture_perf.model.totals import reported_scope
 
 WORKERS = ["main", "gw0", "gw1", "gw2"]
@@ -151,6 +152,21 @@ def test_json_round_trip(a: Run) -> None:
     assert back == a
     assert back.to_dict() == a.to_dict()  # the same document, in the same order
     assert json.loads(text)["schema_version"] == FORMAT_VERSION
+
+
+@given(
+    st.sampled_from([("b", 7), ("i", 31)]).flatmap(
+        lambda kind: st.tuples(
+            st.just(kind[0]),
+            st.lists(st.integers(-3, 40), max_size=60)  # small: from the table of texts
+            | st.lists(st.integers(-(2 ** kind[1]), 2 ** kind[1] - 1), max_size=60)
+            | st.lists(st.integers(-3, 40) | st.integers(-(2 ** kind[1]), 2 ** kind[1] - 1)),
+        )
+    )
+)
+def test_a_column_is_written_as_json_writes_its_values(column: tuple[str, list[int]]) -> None:
+    typecode, values = column
+    assert _json_column(array(typecode, values)) == json.dumps(values, separators=(",", ":"))
 
 
 @SETTINGS

@@ -637,10 +637,27 @@ def _extend(column: array[int], values: Sequence[int]) -> None:
 dumps_compact: Final = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 
+#: The array types whose columns may be written from a table of texts (``_json_column``),
+#: and the largest such table: index and code columns, not the times in nanoseconds.
+SMALL_TYPECODES: Final = "bi"
+SMALL_LIMIT: Final = 1 << 16
+
+
 def _json_column(values: array[int] | list[Any]) -> str:
-    """A column as a JSON list (an array's integers through ``tolist``: faster than
-    formatting each one)."""
-    return dumps_compact(values.tolist() if isinstance(values, array) else values)
+    """A column as a JSON list.
+
+    An array of small integers (indexes and codes, each of magnitude below its count of
+    rows, and below ``SMALL_LIMIT``) is written from a table of their texts, each made once (a
+    list's negative indexes give the negative ones): about twice as fast as formatting
+    every value. Other arrays go through ``tolist``, faster than formatting each value in
+    Python."""
+    if not isinstance(values, array) or values.typecode not in SMALL_TYPECODES or not values:
+        return dumps_compact(values.tolist() if isinstance(values, array) else values)
+    low, high, bound = min(values), max(values), min(len(values), SMALL_LIMIT)
+    if high >= bound or low < -bound:
+        return dumps_compact(values.tolist())
+    texts = [*map(str, range(max(high, -1) + 1)), *map(str, range(min(low, 0), 0))]
+    return "[" + ",".join(map(texts.__getitem__, values)) + "]"
 
 
 def column_values(column: array[int] | list[Any]) -> list[Any]:
