@@ -10,6 +10,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pytest_fixture_perf.model import Definition, Run, Tally, Totals
 from pytest_fixture_perf.model.run import NONE
@@ -163,6 +165,64 @@ def test_incremental_reads_match_the_rows(tmp_path: Path) -> None:
         assert seen(fresh.read()) == expected(sent)  # a first, full read
         fresh.close()
     for writer in (*(p.writer for p in publishers.values()), reader):
+        writer.close()
+
+
+ORDER = ("session", "package", "module", "class", "function")  # widest first
+published_cells = st.lists(
+    st.tuples(
+        st.sampled_from(["gw0", "gw1", "gw2"]),
+        st.sampled_from(["db", "client", "app"]),
+        st.integers(1, 3),  # the definition's line (shards of different commits differ)
+        st.sampled_from(ORDER),  # its declared scope
+        st.lists(st.integers(0, 10**12), min_size=9, max_size=9),  # Tally.FIELDS
+        st.dictionaries(st.sampled_from(ORDER), st.integers(1, 50)),  # setups per scope
+    ),
+    max_size=12,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(published_cells)
+def test_every_column_of_a_tally_is_merged_over_workers(tmp_path_factory, cells) -> None:
+    """Tallies written by several workers read back merged: sums, the largest setup, the
+    setups per scope and per worker, and the definition's smallest line and widest scope,
+    against the same made here from what each worker last wrote for each definition."""
+    path = live.create(tmp_path_factory.mktemp("live"))
+    writers: dict[str, live.LiveWriter] = {}
+    last: dict[tuple[str, str], tuple] = {}  # (worker, name) -> what it last wrote
+    for worker, name, line, scope, values, scopes in cells:
+        tally = Tally()
+        for field, value in zip(Tally.FIELDS, values, strict=True):
+            setattr(tally, field, value)
+        tally.scopes = dict(scopes)
+        if worker not in writers:
+            writers[worker] = live.LiveWriter(path, worker)
+        writers[worker].publish([(Definition(f"t.py::{name}", name, "t.py", line, scope), tally)])
+        last[(worker, name)] = (line, scope, values, scopes)
+    reader = live.LiveWriter(path, "reader")
+    got = {
+        e.definition.name: (e.definition.line, e.definition.scope, e.tally.to_row(), e.workers)
+        for e in reader.read().entries
+    }
+    want = {}
+    for name in {n for _, n in last}:
+        mine = {w: cell for (w, n), cell in last.items() if n == name}
+        sums = [sum(col) for col in zip(*(v for _, _, v, _ in mine.values()), strict=True)]
+        sums[Tally.FIELDS.index("max_setup_ns")] = max(
+            values[Tally.FIELDS.index("max_setup_ns")] for _, _, values, _ in mine.values()
+        )
+        per_scope = [sum(s.get(scope, 0) for *_, s in mine.values()) for scope in ORDER]
+        want[name] = (
+            min(line for line, *_ in mine.values()),
+            min((scope for _, scope, *_ in mine.values()), key=ORDER.index),
+            (*sums, *per_scope),
+            {w: values[0] for w, (_, _, values, _) in mine.items() if values[0]},
+        )
+    assert got == want
+    for writer in (*writers.values(), reader):
         writer.close()
 
 

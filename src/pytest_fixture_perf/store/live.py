@@ -18,15 +18,17 @@ user_version``) and is refused under another one.
 from __future__ import annotations
 
 import functools
+import operator
 import os
 import sqlite3
 from collections.abc import Iterable
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
 from ..collect.clock import CLOCK
 from ..model.run import FORMAT_VERSION, SCOPES, Definition
-from ..model.totals import Entry, Tally, merged
+from ..model.totals import Entry, Tally
 from .folder import process_alive
 
 FILENAME = "live.sqlite"
@@ -44,6 +46,13 @@ _INSERT = (
     f" VALUES ({', '.join('?' * (len(_COLUMNS) + 1))})"
 )
 _SELECT = f"SELECT version, {', '.join(_COLUMNS)} FROM tallies WHERE version > ?"
+# Where a fetched row's parts are (``_SELECT``'s columns).
+_VERSION = operator.itemgetter(0)
+_WORKER, _KEY = 1, 2
+_DEFINITION = slice(2, 7)  # Definition.FIELDS
+_TALLY = slice(7, None)  # Tally.to_row(): Tally.FIELDS, then setups per scope
+_SETUPS = 7 + Tally.FIELDS.index("setups")
+_MAX = Tally.FIELDS.index("max_setup_ns")  # in the tally's part
 
 SCHEMA = f"""
 PRAGMA user_version = {FORMAT_VERSION};
@@ -187,15 +196,18 @@ class LiveWriter:
 class LiveReader:
     """Reads the whole run's tallies incrementally.
 
-    It keeps every (worker, definition) row it has seen and the merged entry of each
-    definition; a read fetches only the rows written since its last one (by version) and
-    re-merges only their definitions, so a summary costs what changed, not what is stored.
+    It keeps every (worker, definition) row it has seen, as fetched, and the merged entry
+    of each definition; a read fetches only the rows written since its last one (by
+    version) and re-merges only their definitions, so a summary costs what changed, not
+    what is stored. A definition's rows are merged column by column (sums, and the largest
+    setup), in C: a first read of every row costs little more than fetching them.
     """
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._connection = connection
         self._version = 0
-        self._rows: dict[str, dict[str, tuple[Definition, Tally]]] = {}  # key -> worker -> row
+        #: key -> worker -> the row as fetched (``_SELECT``'s columns, version first)
+        self._rows: dict[str, dict[str, tuple[Any, ...]]] = {}
         self._entries: dict[str, Entry] = {}
         self._definitions: dict[tuple[Any, ...], Definition] = {}  # one object per definition
 
@@ -209,25 +221,16 @@ class LiveReader:
             ).fetchall()
         finally:
             connection.execute("COMMIT")
-        dirty = set()
-        known = self._definitions
-        for version, worker, *row in changed:
-            self._version = max(self._version, version)
-            fields = tuple(row[:5])
-            definition = known.get(fields)
-            if definition is None:
-                definition = known[fields] = Definition(*fields)
-            tally = Tally.from_row(row[5:])
-            self._rows.setdefault(definition.key, {})[worker] = (definition, tally)
-            dirty.add(definition.key)
-        for key in dirty:
-            cells = self._rows[key].values()
-            definition = functools.reduce(Definition.merged, (d for d, _ in cells))
-            self._entries[key] = Entry(
-                definition,
-                merged(tally for _, tally in cells),
-                {w: tally.setups for w, (_, tally) in self._rows[key].items() if tally.setups},
-            )
+        if changed:
+            self._version = max(self._version, max(map(_VERSION, changed)))
+            rows = self._rows
+            for row in changed:
+                cells = rows.get(row[_KEY])
+                if cells is None:
+                    cells = rows[row[_KEY]] = {}
+                cells[row[_WORKER]] = row
+            for key in {row[_KEY] for row in changed}:
+                self._entries[key] = self._merge(rows[key])
         started, reporting, finished, lost = [], [], [], []
         for worker, pid, updated_at, finished_at in states:
             started.append(worker)
@@ -238,3 +241,23 @@ class LiveReader:
             elif pid is not None and not process_alive(pid):
                 lost.append(worker)
         return LiveView(list(self._entries.values()), started, reporting, finished, lost)
+
+    def _merge(self, cells: dict[str, tuple[Any, ...]]) -> Entry:
+        """One definition's entry from its rows on every worker (their columns summed in
+        C; the largest setup their largest; the definitions, nearly always one, merged)."""
+        columns = list(zip(*cells.values(), strict=True))
+        known = self._definitions
+        definitions = []
+        for fields in set(zip(*columns[_DEFINITION], strict=True)):
+            definition = known.get(fields)
+            if definition is None:
+                definition = known[fields] = Definition(*fields)
+            definitions.append(definition)
+        counts = list(map(sum, columns[_TALLY]))
+        counts[_MAX] = max(columns[_TALLY][_MAX])
+        setups = columns[_SETUPS]
+        return Entry(
+            functools.reduce(Definition.merged, definitions),
+            Tally.from_row(counts),
+            dict(compress(zip(columns[_WORKER], setups, strict=True), setups)),  # with setups
+        )
