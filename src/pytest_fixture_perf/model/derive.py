@@ -227,14 +227,18 @@ def costliest_first(entry: Entry | FixtureStats) -> tuple[int, str]:
 
 def by_scope(entries: list[Entry]) -> dict[str, dict[str, Any]]:
     """Reported scope -> ``{"setups", "seconds"}`` (setup + teardown), widest first."""
-    tallies: dict[str, Tally] = {}
+    setups: dict[str, int] = {}
+    total_ns: dict[str, int] = {}
     for entry in entries:
-        if entry.tally.setups:
-            tallies.setdefault(entry.scope, Tally()).add(entry.tally)
+        t = entry.tally
+        if t.setups:
+            scope = entry.scope
+            setups[scope] = setups.get(scope, 0) + t.setups
+            total_ns[scope] = total_ns.get(scope, 0) + t.setup_ns + t.teardown_ns
     order = {scope: i for i, scope in enumerate(SCOPES)}
     return {
-        scope: {"setups": tallies[scope].setups, "seconds": tallies[scope].total_ns / NS_PER_S}
-        for scope in sorted(tallies, key=lambda s: order.get(s, len(order)))
+        scope: {"setups": setups[scope], "seconds": total_ns[scope] / NS_PER_S}
+        for scope in sorted(setups, key=lambda s: order.get(s, len(order)))
     }
 
 

@@ -19,30 +19,39 @@ SLOWEST_COUNT = 10
 
 
 def _by_name(entries: list[Entry]) -> dict[str, dict[str, Any]]:
-    """Per fixture *name*: definitions overriding one another are merged."""
-    grouped: dict[str, Entry] = {}
-    for entry in sorted(entries, key=lambda e: e.definition.key):
+    """Per fixture *name*: definitions overriding one another are merged (in key order);
+    a name of one definition, nearly every one, is that definition's entry."""
+    grouped: dict[str, list[Entry]] = {}
+    for entry in entries:
         group = grouped.get(entry.definition.name)
         if group is None:
-            group = grouped[entry.definition.name] = Entry(entry.definition, Tally(), {})
-        group.tally.add(entry.tally)
-        for worker, n in entry.workers.items():
-            group.workers[worker] = group.workers.get(worker, 0) + n
+            grouped[entry.definition.name] = [entry]
+        else:
+            group.append(entry)
     result = {}
     for name in sorted(grouped):
         group = grouped[name]
-        t = group.tally
+        if len(group) == 1:
+            entry = group[0]
+        else:
+            group.sort(key=lambda e: e.definition.key)
+            entry = Entry(group[0].definition, Tally(), {})
+            for one in group:
+                entry.tally.add(one.tally)
+                for worker, n in one.workers.items():
+                    entry.workers[worker] = entry.workers.get(worker, 0) + n
+        t = entry.tally
         result[name] = {
-            "scope": group.scope,
+            "scope": entry.scope,
             "setups": t.setups,
             "teardowns": t.teardowns,
             "uses": t.uses,
             "setup_seconds": t.setup_ns / NS_PER_S,
             "teardown_seconds": t.teardown_ns / NS_PER_S,
-            "total_seconds": t.total_ns / NS_PER_S,
+            "total_seconds": (t.setup_ns + t.teardown_ns) / NS_PER_S,
             "mean_seconds": t.setup_ns / t.setups / NS_PER_S,
             "max_seconds": t.max_setup_ns / NS_PER_S,
-            "workers": dict(sorted(group.workers.items())),
+            "workers": dict(sorted(entry.workers.items())),
         }
     return result
 
@@ -66,7 +75,11 @@ def build_summary(
     recorded = sorted((e for e in entries if e.tally.setups), key=costliest_first)
     total = Tally()
     for entry in recorded:
-        total.add(entry.tally)
+        t = entry.tally
+        total.setups += t.setups
+        total.teardowns += t.teardowns
+        total.setup_ns += t.setup_ns
+        total.teardown_ns += t.teardown_ns
     return {
         "total_fixture_setups": total.setups,
         "total_fixture_teardowns": total.teardowns,
