@@ -6,9 +6,10 @@ workers through ``workerinput``. Each worker keeps its run's
 region), at most every ``WRITE_INTERVAL`` seconds (less often if writing would take over
 ``MAX_SHARE`` of its time) and whenever a test asks for the summary, replaces its rows for
 the definitions whose tallies changed, in one transaction. Readers only touch those
-pre-aggregated rows (one per worker and definition), and incrementally: each read fetches
-only the rows written since the previous one, and re-merges only the definitions they
-belong to.
+pre-aggregated rows (one per worker and definition, stored in definition order), and
+incrementally: each read asks only for the definitions whose rows were written since the
+previous one, merged over workers by SQLite (sums, the largest setup, the setups per
+worker), so that a first read of every definition fetches one row per definition.
 
 A row holds a definition (its fields) and its tally on one worker (``Tally.FIELDS``, and
 the setups per effective scope); the file carries the run format's version (``PRAGMA
@@ -18,11 +19,9 @@ user_version``) and is refused under another one.
 from __future__ import annotations
 
 import functools
-import operator
 import os
 import sqlite3
 from collections.abc import Iterable
-from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -45,14 +44,20 @@ _INSERT = (
     f"INSERT OR REPLACE INTO tallies ({', '.join(_COLUMNS)}, version)"
     f" VALUES ({', '.join('?' * (len(_COLUMNS) + 1))})"
 )
-_SELECT = f"SELECT version, {', '.join(_COLUMNS)} FROM tallies WHERE version > ?"
-# Where a fetched row's parts are (``_SELECT``'s columns).
-_VERSION = operator.itemgetter(0)
-_WORKER, _KEY = 1, 2
-_DEFINITION = slice(2, 7)  # Definition.FIELDS
-_TALLY = slice(7, None)  # Tally.to_row(): Tally.FIELDS, then setups per scope
-_SETUPS = 7 + Tally.FIELDS.index("setups")
-_MAX = Tally.FIELDS.index("max_setup_ns")  # in the tally's part
+# A read: per definition written since a version (every one when it is 0), its fields,
+# its tallies merged over workers (Tally.to_row()'s columns) and its setups per worker.
+_MERGED = (
+    "SELECT key, name, path, min(line), min(scope), max(scope), "
+    + ", ".join(
+        f"max({column})" if column == "max_setup_ns" else f"sum({column})"
+        for column in _COLUMNS[6:]
+    )
+    + ", group_concat(CASE WHEN setups > 0 THEN worker || char(31) || setups END, char(30))"
+    + " FROM tallies{where} GROUP BY key"
+)
+_SELECT_ALL = _MERGED.format(where="")
+_SELECT_SINCE = _MERGED.format(where=" WHERE key IN (SELECT key FROM tallies WHERE version > ?)")
+_TALLY = slice(6, 6 + len(Tally.FIELDS) + len(SCOPES))  # a merged row's Tally.to_row()
 
 SCHEMA = f"""
 PRAGMA user_version = {FORMAT_VERSION};
@@ -63,8 +68,8 @@ CREATE TABLE IF NOT EXISTS tallies (
     {", ".join(f"{name} INTEGER NOT NULL" for name in Tally.FIELDS)},
     {", ".join(f"in_{scope} INTEGER NOT NULL" for scope in SCOPES)},
     version INTEGER NOT NULL,
-    PRIMARY KEY (worker, key)
-);
+    PRIMARY KEY (key, worker)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS tallies_version ON tallies (version);
 CREATE TABLE IF NOT EXISTS counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO counter (name, value) VALUES ('version', 0);
@@ -196,41 +201,37 @@ class LiveWriter:
 class LiveReader:
     """Reads the whole run's tallies incrementally.
 
-    It keeps every (worker, definition) row it has seen, as fetched, and the merged entry
-    of each definition; a read fetches only the rows written since its last one (by
-    version) and re-merges only their definitions, so a summary costs what changed, not
-    what is stored. A definition's rows are merged column by column (sums, and the largest
-    setup), in C: a first read of every row costs little more than fetching them.
+    It keeps the merged entry of each definition; a read asks only for the definitions
+    whose rows were written since its last one (by version), merged by SQLite, so a
+    summary costs what changed, not what is stored.
     """
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._connection = connection
         self._version = 0
-        #: key -> worker -> the row as fetched (``_SELECT``'s columns, version first)
-        self._rows: dict[str, dict[str, tuple[Any, ...]]] = {}
         self._entries: dict[str, Entry] = {}
-        self._definitions: dict[tuple[Any, ...], Definition] = {}  # one object per definition
 
     def read(self) -> LiveView:
         connection = self._connection
-        connection.execute("BEGIN")  # one snapshot for both queries
+        connection.execute("BEGIN")  # one snapshot for every query
         try:
-            changed = connection.execute(_SELECT, (self._version,)).fetchall()
+            (version,) = connection.execute("SELECT max(version) FROM tallies").fetchone()
+            changed = []
+            if version is not None and version > self._version:
+                changed = (
+                    connection.execute(_SELECT_SINCE, (self._version,))
+                    if self._version
+                    else connection.execute(_SELECT_ALL)
+                ).fetchall()
+                self._version = version
+            merged = [self._entry(row) for row in changed]
             states = connection.execute(
                 "SELECT worker, pid, updated_at, finished_at FROM workers"
             ).fetchall()
         finally:
             connection.execute("COMMIT")
-        if changed:
-            self._version = max(self._version, max(map(_VERSION, changed)))
-            rows = self._rows
-            for row in changed:
-                cells = rows.get(row[_KEY])
-                if cells is None:
-                    cells = rows[row[_KEY]] = {}
-                cells[row[_WORKER]] = row
-            for key in {row[_KEY] for row in changed}:
-                self._entries[key] = self._merge(rows[key])
+        for entry in merged:
+            self._entries[entry.definition.key] = entry
         started, reporting, finished, lost = [], [], [], []
         for worker, pid, updated_at, finished_at in states:
             started.append(worker)
@@ -242,22 +243,26 @@ class LiveReader:
                 lost.append(worker)
         return LiveView(list(self._entries.values()), started, reporting, finished, lost)
 
-    def _merge(self, cells: dict[str, tuple[Any, ...]]) -> Entry:
-        """One definition's entry from its rows on every worker (their columns summed in
-        C; the largest setup their largest; the definitions, nearly always one, merged)."""
-        columns = list(zip(*cells.values(), strict=True))
-        known = self._definitions
-        definitions = []
-        for fields in set(zip(*columns[_DEFINITION], strict=True)):
-            definition = known.get(fields)
-            if definition is None:
-                definition = known[fields] = Definition(*fields)
-            definitions.append(definition)
-        counts = list(map(sum, columns[_TALLY]))
-        counts[_MAX] = max(columns[_TALLY][_MAX])
-        setups = columns[_SETUPS]
+    def _entry(self, row: tuple[Any, ...]) -> Entry:
+        """A definition's entry from its merged row (``_MERGED``)."""
+        key, name, path, line, scope, other_scope = row[:6]  # the smallest line
+        if scope == other_scope:  # declared at one scope by every worker (nearly always)
+            definition = Definition(key, name, path, line, scope)
+        else:  # workers that disagree on its scope: merged as a run merges definitions
+            scopes = self._connection.execute(
+                "SELECT DISTINCT scope FROM tallies WHERE key = ?", (key,)
+            ).fetchall()
+            definition = functools.reduce(
+                Definition.merged, (Definition(key, name, path, line, s) for (s,) in scopes)
+            )
+        workers = row[-1]
         return Entry(
-            functools.reduce(Definition.merged, definitions),
-            Tally.from_row(counts),
-            dict(compress(zip(columns[_WORKER], setups, strict=True), setups)),  # with setups
+            definition,
+            Tally.from_row(row[_TALLY]),
+            {
+                worker: int(setups)
+                for worker, setups in (pair.split("\x1f") for pair in workers.split("\x1e"))
+            }
+            if workers
+            else {},
         )
