@@ -226,6 +226,26 @@ def test_every_column_of_a_tally_is_merged_over_workers(tmp_path_factory, cells)
         writer.close()
 
 
+def test_a_read_that_failed_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows fetched by a read that then failed are not skipped by the next read."""
+    path = live.create(tmp_path)
+    publisher = Publisher(path, "gw0")
+    rows = make_rows("gw0", 20)
+    publisher.add(rows)
+    reader = live.LiveWriter(path, "gw1")
+
+    def broken(self: live.LiveReader, row: tuple) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(live.LiveReader, "_entry", broken)
+        with pytest.raises(sqlite3.OperationalError):
+            reader.read()
+    assert seen(reader.read()) == expected({"gw0": rows})
+    publisher.writer.close()
+    reader.close()
+
+
 def test_a_tally_row_reads_back() -> None:
     tally = Tally()
     for value, name in enumerate(Tally.FIELDS, 1):

@@ -223,7 +223,6 @@ class LiveReader:
                     if self._version
                     else connection.execute(_SELECT_ALL)
                 ).fetchall()
-                self._version = version
             merged = [self._entry(row) for row in changed]
             states = connection.execute(
                 "SELECT worker, pid, updated_at, finished_at FROM workers"
@@ -232,6 +231,8 @@ class LiveReader:
             connection.execute("COMMIT")
         for entry in merged:
             self._entries[entry.definition.key] = entry
+        if changed:  # only once they are kept: a read that failed is asked for again
+            self._version = version
         started, reporting, finished, lost = [], [], [], []
         for worker, pid, updated_at, finished_at in states:
             started.append(worker)
