@@ -105,8 +105,8 @@ def reported_scope(declared: str, scopes: Mapping[str, int]) -> str:
     """The scope a definition is reported at: the effective scope most of its setups ran
     at; on a tie the declared scope if it is among the tied, else the widest of them; with
     no setup, the declared scope. It depends on counts only, never on arrival order."""
-    if not scopes:
-        return declared
+    if len(scopes) < 2:  # none (the declared scope) or one (nearly always)
+        return next(iter(scopes), declared)
     most = max(scopes.values())
     tied = [scope for scope, n in scopes.items() if n == most]
     if declared in tied:
