@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import selectors
 import subprocess
@@ -526,6 +527,57 @@ def test_a_worker_ending_on_a_keyboard_interrupt_is_counted_once(suite: Suite) -
     assert "keyboard-interrupt" in str(result.stdout)
     assert "ignored fixture records" not in str(result.stdout)  # (the second copy's refusal)
     assert reported(doc, {"func", "sess", "mod"}) == +suite.ground_truth()
+
+
+INTERRUPTED_TESTS = """
+import time
+import pytest
+
+@pytest.mark.parametrize("i", range(60))
+def test_slow(i, func):
+    time.sleep(0.1)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a process group and SIGINT (Ctrl-C)")
+def test_an_interrupted_run_keeps_the_workers_last_teardowns(suite: Suite) -> None:
+    """Ctrl-C under xdist: the workers tear their fixtures down, and the controller, which
+    then never gets their final reports, reads those teardowns from their spools; the
+    counts equal the suite's log."""
+    import os
+    import signal
+    import time
+
+    from test_counts import CONFTEST
+
+    suite.pytester.makeconftest(CONFTEST)
+    suite.pytester.makepyfile(test_interrupted=INTERRUPTED_TESTS)
+    report = suite.path / "fixture-perf.json"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly",
+         "-n", "2", f"--fixture-perf-json={report}"],
+        cwd=suite.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while suite.ground_truth()[("setup", "func")] < 6:  # both workers well into tests
+            assert process.poll() is None
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C does
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert "KeyboardInterrupt" in output, output
+    truth = suite.ground_truth()
+    assert truth[("setup", "func")] < 60  # interrupted indeed
+    assert truth[("teardown", "sess")] == truth[("setup", "sess")] >= 1  # torn down at the end
+    doc = json.loads(report.read_text())
+    assert doc["run"]["interrupted"]
+    assert reported(doc, {"func", "mod", "sess"}) == +truth, output
 
 
 def test_a_garbled_fragment_is_left_out_with_a_warning(suite: Suite) -> None:

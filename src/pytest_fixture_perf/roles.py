@@ -537,6 +537,12 @@ class Worker(Local):
 
     def finish(self, session: pytest.Session, exitstatus: int) -> None:
         self.close_worker()
+        if self.spool is not None:
+            # The last records (the teardowns after the last test) to the spool as well: a
+            # controller interrupted (Ctrl-C) reads the spools but never gets workeroutput.
+            # (not written whole: they go in workeroutput, with the worker's state)
+            with contextlib.suppress(OSError):
+                self._sent = self.spool.append(self.run, self._sent)
         workeroutput: dict[str, Any] = self.config.workeroutput  # type: ignore[attr-defined]
         workeroutput[wire.WORKEROUTPUT_KEY] = self._fragment(final=True)
         spool = self._close_spool()
