@@ -56,6 +56,32 @@ def test_the_step_summary_gets_the_run_added(
     assert table_row(text, "engine")[2] == str(truth[("setup", "engine")])
 
 
+def test_fixtures_of_one_name_are_told_apart_by_their_location(suite: Suite) -> None:
+    """Two ``client`` fixtures, one a file: two rows, each with its file and line."""
+    fixture = "import pytest\n\n@pytest.fixture\ndef client():\n    return 1\n\n"
+    suite.pytester.makepyfile(
+        test_a=fixture + "def test_a(client): pass\n",
+        test_b="# padding\n" * 5
+        + fixture
+        + "def test_b1(client): pass\ndef test_b2(client): pass\n",
+    )
+    out = suite.path / "summary.md"
+    result, _ = suite.run(f"--fixture-perf-markdown={out}", "--fixture-perf-no-save")
+    result.assert_outcomes(passed=3)
+    rows = [
+        [c.strip() for c in line.strip("|").split("|")]
+        for line in out.read_text().splitlines()
+        if line.startswith("| `client` |")
+    ]
+    header = next(line for line in out.read_text().splitlines() if line.startswith("| fixture"))
+    assert header.strip("|").split("|")[-1].strip() == "location"
+    # the fixture's line is its decorator's: line 3 of test_a.py, line 8 of test_b.py
+    assert sorted((row[-1], row[2]) for row in rows) == [
+        ("`test_a.py:3`", "1"),
+        ("`test_b.py:8`", "2"),
+    ]
+
+
 def test_a_pytest_run_inside_a_test_leaves_the_step_summary_alone(
     suite: Suite, monkeypatch: pytest.MonkeyPatch
 ) -> None:

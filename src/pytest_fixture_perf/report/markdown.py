@@ -34,16 +34,17 @@ NOTHING: Final = "\u2013"
 CELL: Final = 80
 #: The most fixtures in its table.
 ROWS: Final = 20
+#: Its columns: the location last (fixtures of one name, in several files, told apart).
 COLUMNS: Final = ("fixture", "scope", "setups", "uses", "setup total", "setup mean",
-                  "setup p95", "teardown total")  # fmt: skip
+                  "setup p95", "teardown total", "location")  # fmt: skip
 
 
-def cell(text: str) -> str:
+def cell(text: str, *, keep_end: bool = False) -> str:
     """``text`` safe in a table cell: one line, no column breaks, code-quoted, at most
-    :data:`CELL` characters."""
+    :data:`CELL` characters (cut at the end, or with ``keep_end`` at the start)."""
     text = " ".join(text.split())
     if len(text) > CELL:
-        text = text[: CELL - 3] + "..."
+        text = "..." + text[3 - CELL :] if keep_end else text[: CELL - 3] + "..."
     text = text.replace("|", "\\|")  # a code span shows an entity as it is: no & to escape
     ticks = "``" if "`" in text else "`"
     return f"{ticks} {text} {ticks}" if ticks == "``" else f"`{text}`"
@@ -85,13 +86,14 @@ def lines(
         yield f"Top {len(shown)} of {len(stats.fixtures)} fixtures by setup + teardown time:"
         yield ""
         yield "| " + " | ".join(COLUMNS) + " |"
-        yield "|" + "|".join(["---", "---"] + ["---:"] * (len(COLUMNS) - 2)) + "|"
+        yield "|" + "|".join(["---", "---"] + ["---:"] * (len(COLUMNS) - 3) + ["---"]) + "|"
         for f in shown:
             e = fixture_entry(f)
             yield "| " + " | ".join((
                 cell(e["name"]), e["scope"], str(e["setups"]), str(e["uses"]),
                 _seconds(e["setup"]["total"]), _seconds(e["setup"]["mean"]),
                 _seconds(e["setup"]["p95"]), _seconds(e["teardown"]["total"]),
+                cell(e["location"], keep_end=True),
             )) + " |"  # fmt: skip
     if insights:
         yield ""
