@@ -234,7 +234,7 @@ def by_scope(entries: list[Entry]) -> dict[str, dict[str, Any]]:
         if t.setups:
             scope = entry.scope
             setups[scope] = setups.get(scope, 0) + t.setups
-            total_ns[scope] = total_ns.get(scope, 0) + t.setup_ns + t.teardown_ns
+            total_ns[scope] = total_ns.get(scope, 0) + t.total_ns
     order = {scope: i for i, scope in enumerate(SCOPES)}
     return {
         scope: {"setups": setups[scope], "seconds": total_ns[scope] / NS_PER_S}

@@ -48,7 +48,7 @@ def _by_name(entries: list[Entry]) -> dict[str, dict[str, Any]]:
             "uses": t.uses,
             "setup_seconds": t.setup_ns / NS_PER_S,
             "teardown_seconds": t.teardown_ns / NS_PER_S,
-            "total_seconds": (t.setup_ns + t.teardown_ns) / NS_PER_S,
+            "total_seconds": t.total_ns / NS_PER_S,
             "mean_seconds": t.setup_ns / t.setups / NS_PER_S,
             "max_seconds": t.max_setup_ns / NS_PER_S,
             "workers": dict(sorted(entry.workers.items())),
@@ -75,11 +75,7 @@ def build_summary(
     recorded = sorted((e for e in entries if e.tally.setups), key=costliest_first)
     total = Tally()
     for entry in recorded:
-        t = entry.tally
-        total.setups += t.setups
-        total.teardowns += t.teardowns
-        total.setup_ns += t.setup_ns
-        total.teardown_ns += t.teardown_ns
+        total.add(entry.tally)
     return {
         "total_fixture_setups": total.setups,
         "total_fixture_teardowns": total.teardowns,
