@@ -2,9 +2,11 @@
 
     python benchmarks/scale.py [--events 1000000] [--workers 8] [--definitions 5000] [--quick]
 
-The events arrive as the controller receives them from xdist workers: one fragment of the
-run format per test (6 setups and 6 teardowns here, with the test's run and uses). The script
-times the controller's intake (``Intake``), the statistics, the JSON report, the
+The events arrive as the controller receives them from xdist workers: a local worker's
+spool (the default, popen workers), one record per test (6 setups and 6 teardowns here,
+with the test's run and uses), and a remote worker's fragments of the run format, one per
+test. The script times the controller's intake of both (the run taken from the spools and
+the one from the fragments must hold the same events), the statistics, the JSON report, the
 history (save; compare and save a second time), and the live whole-run summary with the
 same tallies behind it in the live store, and prints the process's peak RSS.
 """
@@ -12,27 +14,43 @@ same tallies behind it in the live store, and prints the process's peak RSS.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import resource
 import statistics
 import sys
 import tempfile
 import time
+from array import array
 from pathlib import Path
 
-from synthetic import fragments
+from synthetic import fragments, spool
 
 from pytest_fixture_perf.model import Run, Totals
 from pytest_fixture_perf.model.compare import Rule, compare
 from pytest_fixture_perf.model.derive import derive
 from pytest_fixture_perf.model.intake import Intake
+from pytest_fixture_perf.model.run import TABLES
 from pytest_fixture_perf.report.jsonfile import write_json
 from pytest_fixture_perf.report.summary import build_summary
 from pytest_fixture_perf.store import live
 from pytest_fixture_perf.store.history import Comparability, History
+from pytest_fixture_perf.store.spool import SpoolReader
 
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def digests(run: Run) -> dict[tuple[str, str], str]:
+    """A digest of each column of ``run`` (two intakes numbered alike give the same)."""
+    found = {}
+    for table, columns in TABLES.items():
+        for column in columns:
+            values = getattr(getattr(run, table), column)
+            data = values.tobytes() if isinstance(values, array) else json.dumps(values).encode()
+            found[(table, column)] = hashlib.sha256(data).hexdigest()
+    return found
 
 
 def fill_live_store(path: Path, run: Run, totals: Totals) -> None:
@@ -55,26 +73,27 @@ def main() -> int:
     print(f"scale: {args.events:,} events, {args.workers} workers, {args.definitions:,} "
           f"definitions, python {sys.version.split()[0]}")  # fmt: skip
     per_worker = args.events // args.workers
-    blobs = [
-        blob
-        for w in range(args.workers)
-        for blob in fragments(f"gw{w}", per_worker, args.definitions, per_batch=12, seed=w)
-    ]
-    print(f"  {len(blobs):,} fragments, {sum(map(len, blobs)) / 1e6:.1f} MB of JSON; "
-          f"peak RSS before intake {peak_rss_mb():.0f} MB")  # fmt: skip
-
-    run = Run()
-    start = time.perf_counter()
-    taker = Intake(run)  # as the controller takes in what workers send
-    for blob in blobs:
-        taker.add_json(blob)
-    taker.merge()
-    intake = time.perf_counter() - start
-    assert not taker.errors
-    del blobs
-    assert len(run.events) == per_worker * args.workers
-
     with tempfile.TemporaryDirectory(prefix="fixture-perf-scale-") as tmp:
+        # local workers (the default): each worker's spool, read and merged as the
+        # controller does when the worker is down
+        spools = [Path(tmp) / f"spool-{w}.bin" for w in range(args.workers)]
+        records = sum(spool(path, f"gw{w}", per_worker, args.definitions, per_batch=12, seed=w)
+                      for w, path in enumerate(spools))  # fmt: skip
+        print(f"  {records:,} spool records, {sum(p.stat().st_size for p in spools) / 1e6:.1f} MB; "
+              f"peak RSS before intake {peak_rss_mb():.0f} MB")  # fmt: skip
+        run = Run()
+        start = time.perf_counter()
+        taker = Intake(run)
+        for w, path in enumerate(spools):
+            reader = SpoolReader(path, f"gw{w}")
+            for group in reader:
+                taker.add(reader.document(group))
+                taker.merge()
+            assert reader.problem is None
+        spool_intake = time.perf_counter() - start
+        assert not taker.errors
+        assert len(run.events) == per_worker * args.workers
+
         start = time.perf_counter()
         totals = Totals(run)
         totals.update()
@@ -122,15 +141,42 @@ def main() -> int:
         other.close()
         reader.close()
 
-    total = intake + stats_seconds + json_seconds
-    print(f"  controller intake (Intake.add_json):   {intake:6.2f} s "
-          f"({intake / args.events * 1e6:.2f} us/event)")  # fmt: skip
-    print(f"  statistics (Totals + derive):          {stats_seconds:6.2f} s")
-    print(f"  JSON report (events included):         {json_seconds:6.2f} s ({json_mb:.1f} MB)")
-    print(f"  intake + statistics + JSON:            {total:6.2f} s  (target <= 5 s)")
+    rss = peak_rss_mb()
+    local = digests(run)
+    del run, totals, stats, view  # (the controller holds none of them while workers send)
+
+    # remote workers: a fragment a test, as JSON text on the reports
+    blobs = [
+        blob
+        for w in range(args.workers)
+        for blob in fragments(f"gw{w}", per_worker, args.definitions, per_batch=12, seed=w)
+    ]
+    fragments_mb = sum(map(len, blobs)) / 1e6
+    remote = Run()
+    start = time.perf_counter()
+    taker = Intake(remote)  # as the controller takes in what workers send
+    for blob in blobs:
+        taker.add_json(blob)
+    taker.merge()
+    fragment_intake = time.perf_counter() - start
+    assert not taker.errors
+    del blobs
+    assert digests(remote) == local, "the spools and the fragments gave different runs"
+    del remote
+
+    total = spool_intake + stats_seconds + json_seconds
+    print(f"  controller intake, local workers (spools): {spool_intake:6.2f} s "
+          f"({spool_intake / args.events * 1e6:.2f} us/event)")  # fmt: skip
+    print(f"  statistics (Totals + derive):              {stats_seconds:6.2f} s")
+    print(f"  JSON report (events included):             {json_seconds:6.2f} s ({json_mb:.1f} MB)")
+    print(f"  intake + statistics + JSON:                {total:6.2f} s  (target <= 5 s)")
+    print(f"  peak RSS so far:                           {rss:6.0f} MB  (target <= 400 MB)")
+    print(
+        f"  controller intake, remote workers ({fragments_mb:.1f} MB of JSON fragments): "
+        f"{fragment_intake:.2f} s ({fragment_intake / args.events * 1e6:.2f} us/event)"
+    )
     print(f"  history: save {save_seconds:.2f} s; compare with it and save again "
           f"{compare_seconds:.2f} s; {db_mb / 2:.1f} MB a run (events kept)")  # fmt: skip
-    print(f"  peak RSS:                              {peak_rss_mb():6.0f} MB  (target <= 400 MB)")
     print(
         f"  live store ({args.workers} x {args.definitions:,} rows): first read "
         f"{first_read * 1e3:.1f} ms; later reads (median of 50, one test's tallies "
