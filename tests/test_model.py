@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from pytest_fixture_perf.model import FORMAT_VERSION, Definition, FormatError, Run, Worker
 from pytest_fixture_perf.model.derive import derive
 from pytest_fixture_perf.model.intake import Intake
-from pytest_fixture_perf.model.run import NONE, SCOPES, Mark, _json_column
+from pytest_fixture_perf.model.run import NONE, SCOPES, TABLES, Mark, _json_column, typecode
 from pytest_fixture_perf.model.totals import reported_scope
 
 WORKERS = ["main", "gw0", "gw1", "gw2"]
@@ -319,6 +319,67 @@ def test_malformed_documents_are_refused_and_change_nothing() -> None:
         assert target.to_dict() == before, broken  # nothing half-merged
     target.absorb(document)  # the intact document still merges
     assert held(target) == facts(rows) + held(Run.from_dict(before))
+
+
+def _as_arrays(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with every integer column an array of its type, as a spool's documents
+    hold them (``SpoolReader.document``)."""
+    copy = json.loads(json.dumps(document))
+    for table, columns in TABLES.items():
+        for column, kind in columns.items():
+            code = typecode(kind)
+            if code is not None:
+                copy[table][column] = array(code, copy[table][column])
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value", "message"),
+    [
+        ("events", "definition", 99, "events.definition: no such definition"),
+        ("events", "definition", -1, "events.definition: no such definition"),
+        ("events", "test", 42, "events.test: no such test"),
+        ("events", "test", -2, "events.test: no such test"),
+        ("events", "worker", 1, "events.worker: no such worker"),
+        ("events", "worker", -1, "events.worker: no such worker"),
+        ("events", "phase", 2, r"events.phase: codes out of 0\.\.1"),
+        ("events", "phase", -1, r"events.phase: codes out of 0\.\.1"),
+        ("events", "outcome", 3, r"events.outcome: codes out of 0\.\.2"),
+        ("test_runs", "outcome", -3, r"test_runs.outcome: codes out of"),
+        ("uses", "definition", 7, "uses.definition: no such definition"),
+        ("uses", "test", -2, "uses.test: no such test"),
+    ],
+)
+@pytest.mark.parametrize("where", ["first row", "every row"])
+def test_columns_given_as_arrays_are_checked_as_lists_are(
+    table: str, column: str, value: int, message: str, where: str
+) -> None:
+    """A spool's documents hold arrays, which are in range for their type but may still
+    name no such worker, definition or test, or hold unknown codes: refused as lists are,
+    whether one row is wrong or all (a column of one value takes a shorter way)."""
+    rows: list[Row] = [
+        ("gw0", ("db", "c.py"), 0, 4, -1, None, 0, 10, 5, 5, -1, 0),
+        ("gw0", ("db", "c.py"), 1, 4, -1, None, 0, 20, 3, 3, -1, 0),
+        ("gw0", ("db", "c.py"), 0, 4, -1, None, NONE, 30, 2, 2, -1, 0),  # no test
+    ]
+    source = build(rows)
+    source.add_uses(0, [0, 0], [0, 0])
+    source.add_test_runs([(0, 1, 2, 3, 4, 0), (0, 5, 6, 7, 8, 1)], 0)
+    document = source.to_dict()
+    assert document["test_runs"]["rows"] == 2
+    target = build([("main", ("other", "o.py"), 0, 4, -1, None, NONE, 1, 1, 1, -1, 0)])
+    before = target.to_dict()
+    for form in (json.loads(json.dumps(document)), _as_arrays(document)):
+        values = form[table][column]
+        for i in range(1 if where == "first row" else len(values)):
+            values[i] = value
+        with pytest.raises(FormatError, match=message):
+            target.absorb(form)
+        assert target.to_dict() == before  # nothing half-merged
+    target.absorb(_as_arrays(document))  # intact, it merges: "no test" (-1) included
+    assert held(target) == facts(rows) + held(Run.from_dict(before))
+    assert target.uses.definition.tolist() == [1, 1]  # "db", after the target's "other"
+    assert target.test_runs.outcome.tolist() == [0, 1]
 
 
 @SETTINGS

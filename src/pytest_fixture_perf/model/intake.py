@@ -50,6 +50,11 @@ _INT_MIN: Final = -(2**63)
 _INT_MAX: Final = 2**63 - 1
 _STRINGS: Final = frozenset({str, type(None)})
 _MISSING: Final = object()
+_SEQUENCES: Final = frozenset({list, array})
+#: Every byte, in order.
+_BYTES: Final = bytes(range(256))
+#: The unsigned array type of each signed one of the same size.
+_UNSIGNED: Final = {"b": "B", "h": "H", "i": "I", "l": "L", "q": "Q"}
 #: In a sender's numbering: what a document that never came added.
 _GONE: Final = -2
 
@@ -251,34 +256,41 @@ class Intake:
     def _columns(self) -> dict[tuple[str, str], Any]:
         """The batch's columns, put together from its documents and checked: as many
         values as rows, indexes into what their documents (or senders) numbered, integers
-        in range, known codes, strings or null."""
-        held: dict[tuple[str, str], list[Any]] = {}
+        in range, known codes, strings or null. (A column given as an array of its own
+        type, as a spool's are, is in range by its type, and is kept an array.)"""
+        held: dict[tuple[str, str], list[Any]] = {}  # each column's pieces
         for numbering, tables in self._groups.values():
             maps = dict(zip(("worker", "definition", "test"), numbering, strict=True))
             for table, sections in tables.items():
                 counts, *given = zip(*sections, strict=True)  # column by column
                 rows = sum(counts)
-                for (column, _code, index, _enum), parts in zip(_PLANS[table], given, strict=True):
-                    values = _concatenate(parts, counts)
+                for (column, code, index, _enum), parts in zip(_PLANS[table], given, strict=True):
+                    values = _concatenate(parts, counts, code)
                     if len(values) != rows:
                         raise FormatError(f"{table}.{column}: not as many values as rows")
                     if index is not None and values:
                         values = _translate(values, maps[index], table, column, index)
-                    held.setdefault((table, column), []).extend(values)
+                    held.setdefault((table, column), []).append(values)
         columns: dict[tuple[str, str], Any] = {}
-        for (table, column), values in held.items():
+        for (table, column), pieces in held.items():
             _name, code, _index, enum = next(p for p in _PLANS[table] if p[0] == column)
             if code is None:
+                values = list(chain.from_iterable(pieces))
                 if values.count(None) != len(values) and not set(map(type, values)) <= _STRINGS:
                     raise FormatError(f"{table}.{column}: expected strings or null")
                 columns[(table, column)] = values
                 continue
             checked = array(code)
-            try:  # (a bool counts as an integer)
-                checked.frombytes(struct.pack(f"{len(values)}{code}", *values))
-            except struct.error:
-                raise FormatError(f"{table}.{column}: expected integers in range") from None
-            if enum and values and (min(checked) < 0 or max(checked) >= enum):
+            if all(type(piece) is array and piece.typecode == code for piece in pieces):
+                for piece in pieces:
+                    checked += piece
+            else:
+                values = list(chain.from_iterable(pieces))
+                try:  # (a bool counts as an integer)
+                    checked.frombytes(struct.pack(f"{len(values)}{code}", *values))
+                except struct.error:
+                    raise FormatError(f"{table}.{column}: expected integers in range") from None
+            if enum and checked and not _codes_in_range(checked, enum):
                 raise FormatError(f"{table}.{column}: codes out of 0..{enum - 1}")
             columns[(table, column)] = checked
         return columns
@@ -318,31 +330,72 @@ def _section(section: object, table: str, plan: list[Any]) -> list[Any]:
     return section
 
 
-def _concatenate(parts: tuple[Any, ...], counts: tuple[int, ...]) -> list[Any]:
-    """One column of several sections, each a list or one value for its ``counts`` rows."""
+def _concatenate(parts: tuple[Any, ...], counts: tuple[int, ...], code: str | None) -> Any:
+    """One column of several sections, each a list, an array, or one value for its
+    ``counts`` rows: an array when every part is an array of the column's ``code``, else
+    a list."""
     kinds = set(map(type, parts))
     if kinds == {list}:
         return list(chain.from_iterable(parts))
-    if list not in kinds:
+    if kinds == {array} and all(part.typecode == code for part in parts):
+        if len(parts) == 1:
+            return parts[0]
+        joined = array(code)  # type: ignore[arg-type]
+        for part in parts:
+            joined += part
+        return joined
+    if not kinds & _SEQUENCES:
         return list(chain.from_iterable(map(repeat, parts, counts)))
     pairs = zip(parts, counts, strict=True)
-    return list(chain.from_iterable(p if type(p) is list else repeat(p, n) for p, n in pairs))
+    return list(chain.from_iterable(p if type(p) in _SEQUENCES else repeat(p, n) for p, n in pairs))
 
 
-def _translate(values: list[Any], ids: list[int], table: str, column: str, index: str) -> list[int]:
-    """Indexes into a document's (or its sender's) table, as the run's ids."""
+def _codes_in_range(codes: array[int], enum: int) -> bool:
+    """Whether every code is in ``0..enum - 1`` (one byte each: their bytes, less those
+    that are such codes, are none)."""
+    if codes.itemsize == 1 and enum <= 128:
+        return not codes.tobytes().translate(None, _BYTES[:enum])
+    return min(codes) >= 0 and max(codes) < enum
+
+
+def _translate(values: Any, ids: list[int], table: str, column: str, index: str) -> Any:
+    """Indexes into a document's (or its sender's) table, as the run's ids (an array of
+    the same type for an array)."""
+    translated: array[int] | list[int]
     try:
-        low = min(values)
-        if low >= 0:
-            translated = [ids[i] for i in values]
-        elif low == NONE and index == "test":  # no test
-            translated = [NONE if i == NONE else ids[i] for i in values]
+        if type(values) is array and values.typecode in _UNSIGNED:
+            translated = _translate_array(values, ids, index)
         else:
-            raise IndexError(low)
-    except (IndexError, TypeError):
+            translated = _translate_list(values, ids, index)
+    except (IndexError, TypeError, OverflowError):
         raise FormatError(f"{table}.{column}: no such {index}") from None
-    if min(translated) == _GONE:
+    if _GONE in ids and min(translated) == _GONE:
         raise FormatError(f"{table}.{column}: refers to a {index} of a document that is missing")
+    return translated
+
+
+def _translate_list(values: Any, ids: list[int], index: str) -> list[int]:
+    low = min(values)
+    if low >= 0:
+        return [ids[i] for i in values]
+    if low == NONE and index == "test":  # no test
+        return [NONE if i == NONE else ids[i] for i in values]
+    raise IndexError(low)
+
+
+def _translate_array(values: array[int], ids: list[int], index: str) -> array[int]:
+    """As :func:`_translate_list`, in C: the values read as unsigned, a negative one is
+    beyond ``ids`` (an IndexError) and sends the column to the list's way."""
+    code = values.typecode
+    if index == "worker" and values.count(values[0]) == len(values):  # (a spool's document)
+        if values[0] < 0:
+            raise IndexError(values[0])
+        return array(code, [ids[values[0]]]) * len(values)
+    translated = array(code)
+    try:  # (``fromlist`` is about twice as fast as ``array(code, iterable)``)
+        translated.fromlist(list(map(ids.__getitem__, array(_UNSIGNED[code], values.tobytes()))))
+    except IndexError:  # out of range, or "no test"
+        translated.fromlist(_translate_list(values, ids, index))
     return translated
 
 
