@@ -193,3 +193,13 @@ def test_a_spool_is_never_an_existing_file(tmp_path: Path) -> None:
     else:
         raise AssertionError("a link was followed")
     assert not (tmp_path / "elsewhere.bin").exists()
+
+
+def test_no_records_make_a_document_of_no_rows(tmp_path: Path) -> None:
+    path = tmp_path / "spool.bin"
+    SpoolWriter(path).close()
+    reader = SpoolReader(path, "gw0")
+    assert list(reader) == []
+    document = reader.document([])
+    assert [document[table][0] for table in TABLES] == [0, 0, 0]
+    assert merged([document]).mark() == Mark()

@@ -206,7 +206,9 @@ class SpoolReader:
         self._listed[0] += len(definitions)
         self._listed[1] += len(tests)
         starts = [record.body for record in records]  # of the next column, in each record
-        rows_by_table = zip(*(record.rows for record in records), strict=True)
+        rows_by_table = list(zip(*(record.rows for record in records), strict=True))
+        if not records:
+            rows_by_table = [()] * len(TABLES)
         for (table, columns), rows in zip(TABLES.items(), rows_by_table, strict=True):
             integers = iter(INTEGER_COLUMNS[table])
             section: list[Any] = [sum(rows)]
