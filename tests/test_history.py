@@ -140,7 +140,9 @@ def test_the_gate_catches_a_three_times_slower_fixture_and_no_noise(
     assert header.split()[-4:] == ["vs", "last", "5", "location"]
     db_row = next(line for line in result.outlines if line.startswith("db "))
     change, mark = db_row.split()[-4], db_row.split()[-2]  # "+180% mean !", then location
-    assert 120 <= int(change.rstrip("%")) <= 300, db_row
+    # (about +170% for the sleeps alone; a busy machine adds a constant to every sleep,
+    # before and after, which lowers the ratio: +114% was seen with about 2 ms added)
+    assert 80 <= int(change.rstrip("%")) <= 300, db_row
     assert mark == "!"
     assert "FIXTURE REGRESSION: 1 fixture measure(s)" in text
     regressed = [line.strip() for line in result.outlines if line.startswith("  db setup: ")]
